@@ -1,0 +1,176 @@
+"""The one cattrs converter, and the one place where times cross to and from Tuya.
+
+Device times are epoch **seconds**; log times are epoch **milliseconds**. Enums are tolerant
+(unknown values map to UNKNOWN or None). Lenient mode ignores unknown fields (Tuya adds them);
+strict mode, used by tests, rejects them so that drift shows up as a failure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from .errors import TuyaValidationError
+from .models import (
+    Device,
+    DeviceState,
+    DPValue,
+    EventSource,
+    FirmwareProgress,
+    FirmwareUpdate,
+    LogType,
+    OperationLog,
+    ReportLog,
+    UpgradeStatus,
+)
+
+T = TypeVar("T")
+
+
+# -- time: the single conversion point -------------------------------------------------------
+
+
+def to_ms(value: datetime, name: str = "time") -> int:
+    """An aware datetime as Tuya's 13-digit epoch milliseconds; naive datetimes are refused."""
+    if not isinstance(value, datetime):
+        raise TuyaValidationError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise TuyaValidationError(
+            f"{name} is a naive datetime; pass a timezone-aware one, e.g. datetime.now(UTC)"
+        )
+    return int(value.timestamp() * 1000)
+
+
+def from_ms(ms: int | float | str) -> datetime:
+    return datetime.fromtimestamp(int(ms) / 1000, UTC)
+
+
+def _from_seconds(value: Any, _: Any = None) -> datetime | None:
+    if value in (None, "", 0):
+        return None
+    return datetime.fromtimestamp(int(value), UTC)
+
+
+def _from_ms_hook(value: Any, _: Any = None) -> datetime:
+    return from_ms(value)
+
+
+# -- scalar hooks ----------------------------------------------------------------------------
+
+
+def _float_or_none(value: Any, _: Any = None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _str_or_empty(value: Any, _: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _opt_str(value: Any, _: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _opt_int(value: Any, _: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+def _opt_bool(value: Any, _: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _dp_value(value: Any, _: Any = None) -> DPValue:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _upgrade_status(value: Any, _: Any = None) -> UpgradeStatus:
+    try:
+        return UpgradeStatus(int(value))
+    except (TypeError, ValueError):
+        return UpgradeStatus.UNKNOWN
+
+
+def _log_type(value: Any, _: Any = None) -> LogType | None:
+    try:
+        return LogType(int(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _event_source(value: Any, _: Any = None) -> EventSource:
+    try:
+        return EventSource(str(value))
+    except ValueError:
+        return EventSource.UNKNOWN
+
+
+def make_converter(*, strict: bool = False) -> cattrs.Converter:
+    """Build the converter. ``strict`` rejects unknown fields."""
+    conv = cattrs.Converter(forbid_extra_keys=strict)
+    conv.register_structure_hook(str, _str_or_empty)
+    conv.register_structure_hook(str | None, _opt_str)
+    conv.register_structure_hook(int | None, _opt_int)
+    conv.register_structure_hook(bool | None, _opt_bool)
+    conv.register_structure_hook(float | None, _float_or_none)
+    conv.register_structure_hook(datetime | None, _from_seconds)
+    conv.register_structure_hook(UpgradeStatus, _upgrade_status)
+    conv.register_structure_hook(EventSource, _event_source)
+    conv.register_structure_hook(LogType | None, _log_type)
+    conv.register_structure_hook(DPValue, _dp_value)
+
+    conv.register_structure_hook(Device, make_dict_structure_fn(Device, conv))
+    conv.register_structure_hook(
+        DeviceState, lambda d, _: DeviceState(frozen=int(_field(d, "state")) == 1)
+    )
+    conv.register_structure_hook(
+        ReportLog,
+        make_dict_structure_fn(ReportLog, conv, event_time=override(struct_hook=_from_ms_hook)),
+    )
+    op_log = make_dict_structure_fn(
+        OperationLog, conv, event_time=override(struct_hook=_from_ms_hook)
+    )
+
+    def structure_op_log(data: Mapping[str, Any], _: Any) -> OperationLog:
+        data = dict(data)
+        data.setdefault("event_type", data.get("event_id"))
+        return op_log(data, OperationLog)
+
+    conv.register_structure_hook(OperationLog, structure_op_log)
+    firmware = make_dict_structure_fn(FirmwareUpdate, conv)
+
+    def structure_firmware(data: Mapping[str, Any], _: Any) -> FirmwareUpdate:
+        data = dict(data)
+        channel = data.pop("type", None)
+        channel = data.pop("channel", channel)
+        data["channel"] = _field({"channel": channel}, "channel")
+        return firmware(data, FirmwareUpdate)
+
+    conv.register_structure_hook(FirmwareUpdate, structure_firmware)
+    conv.register_structure_hook(FirmwareProgress, make_dict_structure_fn(FirmwareProgress, conv))
+    return conv
+
+
+def _field(data: Any, name: str) -> Any:
+    if not isinstance(data, Mapping) or data.get(name) is None:
+        raise KeyError(name)
+    return data[name]
+
+
+LENIENT = make_converter(strict=False)
+STRICT = make_converter(strict=True)
+
+
+def structurer(strict: bool) -> Callable[[Any, type[T]], T]:
+    """The ``structure`` function of the lenient or the strict converter."""
+    return (STRICT if strict else LENIENT).structure

@@ -1,0 +1,243 @@
+"""Pure protocol code: the route table, signed request building and envelope parsing.
+
+No I/O here: the session hands in the clock reading, nonce and token, and gets back bytes and
+headers to send; the transport hands back status, headers and bytes to parse.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from . import _signing
+from .errors import TuyaProtocolError, TuyaRateLimitError, TuyaServerError, error_for_code
+
+
+@attrs.frozen
+class Route:
+    """One HTTP endpoint: verb, path template, and whether repeating it is safe (policy §2)."""
+
+    method: str
+    template: str
+    idempotent: bool
+    needs_token: bool = True
+
+
+THING = "/v2.0/cloud/thing/{device_id}"
+TOKEN_GRANT = Route("GET", "/v1.0/token", idempotent=True, needs_token=False)
+TOKEN_REFRESH = Route("GET", "/v1.0/token/{refresh_token}", idempotent=False, needs_token=False)
+DEVICE_GET = Route("GET", THING, idempotent=True)
+DEVICE_BATCH = Route("GET", "/v2.0/cloud/thing/batch", idempotent=True)
+DEVICE_STATE = Route("GET", THING + "/state", idempotent=True)
+DEVICE_FREEZE = Route("POST", THING + "/freeze", idempotent=True)
+DEVICE_ATTRIBUTE = Route("POST", THING + "/attribute", idempotent=True)
+DEVICE_TRANSFER = Route("POST", THING + "/transfer", idempotent=True)
+DEVICE_DELETE = Route("DELETE", THING, idempotent=True)
+DEVICE_RESET = Route("POST", THING + "/reset", idempotent=False)
+OPERATION_LOGS = Route("GET", THING + "/logs", idempotent=True)
+REPORT_LOGS = Route("GET", THING + "/report-logs", idempotent=True)
+FIRMWARE_INFO = Route("GET", THING + "/firmware", idempotent=True)
+FIRMWARE_START = Route("POST", THING + "/firmware/{channel}", idempotent=False)
+FIRMWARE_PROGRESS = Route("GET", THING + "/firmware/{channel}/progress", idempotent=True)
+
+
+def fill_path(template: str, params: Mapping[str, str]) -> str:
+    """Percent-encode each (already validated) path parameter into the template."""
+    return template.format_map({k: quote(v, safe="") for k, v in params.items()})
+
+
+def encode_json(body: Any) -> bytes:
+    """Serialise a JSON body once; these exact bytes are hashed and sent."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@attrs.frozen(repr=False)
+class SignedRequest:
+    """What goes on the wire. ``repr`` shows only method and template: headers hold secrets."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    template: str
+
+    @property
+    def target(self) -> str:
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+    def __repr__(self) -> str:
+        return f"SignedRequest({self.method} {self.template})"
+
+
+def prepare(
+    method: str,
+    path: str,
+    params: _signing.Query,
+    body: bytes,
+    *,
+    template: str,
+    client_id: str,
+    secret: str,
+    t_ms: int,
+    nonce: str,
+    access_token: str = "",
+    lang: str = "en",
+) -> SignedRequest:
+    """Sign ``method path?params`` with ``body`` exactly as it will be sent.
+
+    ``path`` is already percent-encoded; query values are given decoded and encoded here by the
+    shared encoder, while the signature covers their decoded, key-sorted form.
+    """
+    t = str(t_ms)
+    sts = _signing.string_to_sign(
+        method, _signing.body_sha256(body), _signing.canonical_url(path, params)
+    )
+    headers = {
+        "client_id": client_id,
+        "sign": _signing.sign(
+            client_id=client_id,
+            secret=secret,
+            t=t,
+            sts=sts,
+            access_token=access_token,
+            nonce=nonce,
+        ),
+        "sign_method": _signing.SIGN_METHOD,
+        "t": t,
+        "nonce": nonce,
+        "lang": lang,
+    }
+    if access_token:
+        headers["access_token"] = access_token
+    if body:
+        headers["Content-Type"] = "application/json"
+    return SignedRequest(method, path, _signing.encode_query(params), headers, body, template)
+
+
+@attrs.frozen
+class Envelope:
+    """A successful answer: the endpoint's ``result`` plus server time and trace id."""
+
+    result: Any
+    t: int | None = None
+    tid: str | None = None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def parse_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    method: str,
+    template: str,
+) -> Envelope:
+    """Return the envelope of a successful answer, or raise the typed error it describes."""
+    retry_after = _retry_after(headers)
+    data = _decode(body, headers.get("Content-Type", ""), status, method, template)
+    if data is None:
+        if status == 429:
+            raise TuyaRateLimitError(
+                429,
+                "HTTP 429 Too Many Requests",
+                http_status=429,
+                retry_after=retry_after,
+                method=method,
+                path=template,
+            )
+        if status >= 500:
+            raise TuyaServerError(
+                status,
+                f"HTTP {status}",
+                http_status=status,
+                retry_after=retry_after,
+                method=method,
+                path=template,
+            )
+        raise TuyaProtocolError(
+            f"HTTP {status} without a Tuya envelope",
+            http_status=status,
+            method=method,
+            path=template,
+        )
+    server_t = data.get("t")
+    t = server_t if isinstance(server_t, int) and not isinstance(server_t, bool) else None
+    tid = data.get("tid") if isinstance(data.get("tid"), str) else None
+    if data.get("success") is True and 200 <= status < 300:
+        return Envelope(data.get("result"), t, tid)
+    code = data.get("code")
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)
+    if not isinstance(code, int) or isinstance(code, bool):
+        code = status if status >= 400 else 0
+    msg = data.get("msg")
+    error = error_for_code(
+        code,
+        msg if isinstance(msg, str) else "",
+        tid=tid,
+        http_status=status,
+        retry_after=retry_after,
+        method=method,
+        path=template,
+    )
+    if status == 429 and not isinstance(error, TuyaRateLimitError):
+        error = TuyaRateLimitError(
+            code,
+            error.msg,
+            tid=tid,
+            http_status=429,
+            retry_after=retry_after,
+            method=method,
+            path=template,
+        )
+    error.server_time_ms = t
+    raise error
+
+
+def _decode(body: bytes, content_type: str, status: int, method: str, template: str) -> Any:
+    """JSON object of the body, None for a non-JSON error status, else TuyaProtocolError."""
+    is_json = "json" in content_type.lower()
+    if not is_json:
+        if status == 429 or status >= 400:
+            return None
+        raise TuyaProtocolError(
+            f"expected a JSON answer, got content type {content_type or 'none'!r}",
+            http_status=status,
+            method=method,
+            path=template,
+        )
+    if not body:
+        if status >= 400:
+            return None
+        raise TuyaProtocolError(
+            "empty response body", http_status=status, method=method, path=template
+        )
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        reason = "response body is not valid UTF-8"
+    except RecursionError:
+        reason = "response JSON is nested too deeply"
+    except ValueError:
+        reason = "response body is not valid JSON (truncated or malformed)"
+    else:
+        if isinstance(data, dict):
+            return data
+        reason = "response JSON is not an object"
+    if status >= 400:
+        return None
+    raise TuyaProtocolError(reason, http_status=status, method=method, path=template) from None

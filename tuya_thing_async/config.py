@@ -1,0 +1,154 @@
+"""Credentials, data-center regions, client settings and the injectable clock."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import ipaddress
+import random
+import time
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+import attrs
+
+from .errors import TuyaConfigError
+
+
+@attrs.frozen(repr=False)
+class Credentials:
+    """A cloud project's key pair. ``repr``/``str`` never show the secret."""
+
+    access_id: str
+    access_secret: str
+
+    def __attrs_post_init__(self) -> None:
+        if not self.access_id or not self.access_secret:
+            raise TuyaConfigError("Credentials need a non-empty access_id and access_secret")
+
+    def __repr__(self) -> str:
+        return f"Credentials(access_id={self.access_id[:4]!r}…, access_secret=***)"
+
+    __str__ = __repr__
+
+
+class Region(enum.Enum):
+    """Tuya's documented OpenAPI data centers and their base URLs."""
+
+    CN = "https://openapi.tuyacn.com"
+    US = "https://openapi.tuyaus.com"
+    US_EAST = "https://openapi-ueaz.tuyaus.com"
+    EU = "https://openapi.tuyaeu.com"
+    EU_WEST = "https://openapi-weaz.tuyaeu.com"
+    IN = "https://openapi.tuyain.com"
+
+    @property
+    def base_url(self) -> str:
+        return self.value
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(region: Region | str | None, base_url: str | None, insecure_http: bool) -> str:
+    """Pick and check the base URL: https anywhere, plain http only on loopback with opt-in."""
+    if base_url is None:
+        if region is None:
+            raise TuyaConfigError("give region=Region.XX or base_url=...")
+        try:
+            base_url = region.base_url if isinstance(region, Region) else Region[region].base_url
+        except KeyError:
+            names = ", ".join(r.name for r in Region)
+            raise TuyaConfigError(f"unknown region {region!r}; use one of {names}") from None
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TuyaConfigError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise TuyaConfigError("base_url must not carry a path, query or fragment")
+    if parts.scheme == "http":
+        if not _is_loopback(parts.hostname):
+            raise TuyaConfigError(
+                "plain http:// is allowed only for loopback hosts (e.g. the emulator); "
+                "use https:// for Tuya's cloud"
+            )
+        if not insecure_http:
+            raise TuyaConfigError("plain http:// to a loopback host needs insecure_http=True")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class Clock:
+    """Time source for signing, token expiry, backoff and rate limiting.
+
+    Tests inject a fake clock whose ``sleep`` advances time instantly.
+    """
+
+    def time(self) -> float:
+        """Wall-clock seconds since the epoch (used for the signed ``t``)."""
+        return time.time()
+
+    def monotonic(self) -> float:
+        """Monotonic seconds (used for expiry, deadlines and rate limiting)."""
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+@attrs.frozen
+class ClientSettings:
+    """Tuning knobs of a client. Defaults follow the reliability policy."""
+
+    #: Total seconds one logical call may take, retries and backoff included.
+    deadline: float = 30.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    #: Attempts per logical call for transient failures (auth and clock retries are extra).
+    max_attempts: int = 3
+    #: Initial retry budget shared by the client (botocore's quota).
+    retry_quota: int = 500
+    #: Requests in flight at once (one ``anyio.CapacityLimiter``).
+    max_concurrency: int = 16
+    #: Client-side token bucket: sustained requests per second (``None`` disables it).
+    rate: float | None = 10.0
+    burst: int = 10
+    #: Bulk fan-out: batches of device IDs in flight at once.
+    bulk_concurrency: int = 4
+    #: Largest response body accepted, in bytes.
+    max_body_bytes: int = 8 * 1024 * 1024
+    #: Connection pool size.
+    connection_limit: int = 32
+    lang: str = "en"
+    #: Reject unknown response fields and missing ones (for tests: drift shows up as failures).
+    strict_models: bool = False
+    #: Randomness for backoff jitter; tests inject a fixed value.
+    rng: Callable[[], float] = random.random
+    clock: Clock = attrs.field(factory=Clock)
+
+    def __attrs_post_init__(self) -> None:
+        positives = {
+            "deadline": self.deadline,
+            "connect_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
+            "max_attempts": self.max_attempts,
+            "max_concurrency": self.max_concurrency,
+            "burst": self.burst,
+            "bulk_concurrency": self.bulk_concurrency,
+            "max_body_bytes": self.max_body_bytes,
+            "connection_limit": self.connection_limit,
+        }
+        for name, value in positives.items():
+            if value <= 0:
+                raise TuyaConfigError(f"ClientSettings.{name} must be > 0, got {value!r}")
+        if self.rate is not None and self.rate <= 0:
+            raise TuyaConfigError("ClientSettings.rate must be > 0 or None")
+        if self.retry_quota < 0:
+            raise TuyaConfigError("ClientSettings.retry_quota must be >= 0")
+
+
+Sleeper = Callable[[float], Awaitable[None]]

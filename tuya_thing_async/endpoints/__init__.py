@@ -1,0 +1,1 @@
+"""Thin coroutine wrappers, one module per resource: devices, logs, firmware."""

@@ -1,0 +1,50 @@
+"""What every resource wrapper shares: the session, model structuring and boolean results."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from .._converter import structurer
+from .._protocol import Envelope, Route
+from .._session import Session
+from ..errors import TuyaAPIError, TuyaProtocolError
+
+T = TypeVar("T")
+
+
+class Resource:
+    """Base of ``devices``, ``logs`` and ``firmware``: holds the session, structures models."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._structure = structurer(session.settings.strict_models)
+
+    def _model(self, data: Any, cls: type[T], route: Route) -> T:
+        """Structure ``data`` into ``cls``; a shape Tuya should not send is a protocol error."""
+        try:
+            return self._structure(data, cls)
+        except Exception as exc:  # cattrs raises a variety (ClassValidationError, KeyError...)
+            raise TuyaProtocolError(
+                f"unexpected {cls.__name__} shape in the answer ({type(exc).__name__})",
+                method=route.method,
+                path=route.template,
+            ) from None
+
+    def _models(self, data: Any, cls: type[T], route: Route) -> list[T]:
+        if not isinstance(data, list):
+            raise TuyaProtocolError(
+                f"expected a list of {cls.__name__}", method=route.method, path=route.template
+            )
+        return [self._model(item, cls, route) for item in data]
+
+
+def expect_true(env: Envelope, route: Route) -> None:
+    """Mutations answer ``result: true``; an explicit ``false`` means Tuya did not apply it."""
+    if env.result is False:
+        raise TuyaAPIError(
+            0,
+            f"Tuya answered success with result {env.result!r}, not true",
+            tid=env.tid,
+            method=route.method,
+            path=route.template,
+        )

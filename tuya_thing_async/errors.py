@@ -1,0 +1,322 @@
+"""The exception tree, chosen by what the caller can do about each failure.
+
+::
+
+    TuyaError
+    ├── TuyaConfigError (ValueError)          bad client configuration; fix the code
+    ├── TuyaValidationError (ValueError)      bad argument, raised before any network I/O
+    ├── TuyaClientClosedError (RuntimeError)  the client was used after close
+    ├── TuyaTransportError                    the request never got a usable HTTP answer
+    │   ├── TuyaConnectError                  no byte was sent (DNS, refused, connect timeout)
+    │   ├── TuyaTLSError                      certificate or TLS failure; never retried
+    │   └── TuyaTimeoutError (TimeoutError)   read timeout or the per-call deadline passed
+    ├── TuyaOutcomeUnknownError               a non-idempotent call may or may not have run
+    ├── TuyaProtocolError                     the answer is not a Tuya envelope (decode error)
+    │   └── TuyaResponseTooLargeError         the body is over the configured cap
+    ├── TuyaPaginationLoopError               a cursor repeated; carries the last good cursor
+    ├── TuyaRetryQuotaExceededError           the client's retry budget is spent (fail fast)
+    ├── TuyaBulkError (ExceptionGroup)        one or more batches of a bulk call failed
+    └── TuyaAPIError                          Tuya answered ``success: false`` (code, msg, tid)
+        ├── TuyaAuthError                     credentials, signature, token, clock (1001-1013, 1400)
+        ├── TuyaPermissionError               not allowed, or unknown device (1106, 2884110x)
+        │   └── TuyaQuotaError                trial call quota used up (28841004)
+        ├── TuyaRateLimitError                throttled (1110, 1111, 1199, HTTP 429)
+        ├── TuyaInvalidRequestError           parameter errors (1006-1008, 1100-1109, 1113)
+        ├── TuyaDeviceError                   device state refuses the call (1000, 2001-2010)
+        └── TuyaServerError                   Tuya-side failure (500, 1112, HTTP 5xx)
+
+``CODE_TO_ERROR`` is the one table from Tuya code to class. Every error carries only sanitised
+data: method, path *template* (never the filled path), code, msg and tid; no secret, token or
+signature ever reaches a message, a repr or a chained cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Self
+
+
+class TuyaError(Exception):
+    """Root of every exception this package raises.
+
+    ``resume_cursor`` is set when the error interrupted a paginator: the cursor of the first
+    page not yet delivered, to pass back as ``start_cursor=``.
+    """
+
+    resume_cursor: str | None = None
+
+
+class TuyaConfigError(TuyaError, ValueError):
+    """The client was configured wrongly (bad region, base URL, setting)."""
+
+
+class TuyaValidationError(TuyaError, ValueError):
+    """An argument is invalid; raised before any network I/O."""
+
+
+class TuyaClientClosedError(TuyaError, RuntimeError):
+    """The client was used after ``aclose()`` or outside its ``async with`` block."""
+
+
+class _RequestContext(TuyaError):
+    """An error tied to one logical call: method and path template, never secrets."""
+
+    def __init__(
+        self, message: str, *, method: str = "", path: str = "", attempts: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.attempts = attempts
+
+    def __str__(self) -> str:
+        where = f" [{self.method} {self.path}]" if self.method else ""
+        tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
+        return f"{self.message}{where}{tries}"
+
+
+class TuyaTransportError(_RequestContext):
+    """The request got no usable HTTP answer (connection failed, reset or timed out)."""
+
+
+class TuyaConnectError(TuyaTransportError):
+    """The connection could not be made; no byte of the request was sent."""
+
+
+class TuyaTLSError(TuyaTransportError):
+    """TLS handshake or certificate verification failed. Never retried."""
+
+
+class TuyaTimeoutError(TuyaTransportError, TimeoutError):
+    """A read timed out, or the per-call deadline passed."""
+
+
+class TuyaOutcomeUnknownError(_RequestContext):
+    """A non-idempotent call (reset, firmware start) failed after it may have reached Tuya.
+
+    It was not retried: repeating it could act twice. Check the device before trying again.
+    """
+
+
+class TuyaProtocolError(_RequestContext):
+    """The response is not a valid Tuya envelope (HTML page, truncated JSON, bad UTF-8...)."""
+
+    def __init__(self, message: str, *, http_status: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.http_status = http_status
+
+
+class TuyaResponseTooLargeError(TuyaProtocolError):
+    """The response body is larger than the configured cap."""
+
+
+class TuyaPaginationLoopError(TuyaError):
+    """The cloud returned a cursor it had returned before; iteration stopped to avoid a loop."""
+
+    def __init__(self, message: str, *, cursor: str | None) -> None:
+        super().__init__(message)
+        self.cursor = cursor
+
+
+class TuyaRetryQuotaExceededError(TuyaError):
+    """The client's retry budget is exhausted; failing fast until successes refill it."""
+
+
+class TuyaAPIError(_RequestContext):
+    """Tuya answered with ``success: false``: ``code``, ``msg`` and ``tid`` say why.
+
+    ``possibly_completed`` is true when an earlier attempt of the same call ended ambiguously,
+    so the requested change may already have happened (e.g. a retried delete answered 1106).
+    """
+
+    def __init__(
+        self,
+        code: int,
+        msg: str,
+        *,
+        tid: str | None = None,
+        http_status: int = 200,
+        retry_after: float | None = None,
+        method: str = "",
+        path: str = "",
+        attempts: int = 0,
+    ) -> None:
+        text = f"Tuya error {code}: {msg}" + (f" (tid {tid})" if tid else "")
+        super().__init__(text, method=method, path=path, attempts=attempts)
+        self.code = code
+        self.msg = msg
+        self.tid = tid
+        self.http_status = http_status
+        self.retry_after = retry_after
+        self.possibly_completed = False
+        #: The envelope's server time ``t`` (ms), used to correct clock skew.
+        self.server_time_ms: int | None = None
+
+
+class TuyaAuthError(TuyaAPIError):
+    """Credentials, signature, token or request time rejected."""
+
+
+class TuyaPermissionError(TuyaAPIError):
+    """The project may not call this API or see this device (also: unknown device, 1106)."""
+
+
+class TuyaQuotaError(TuyaPermissionError):
+    """The trial edition's call quota is used up; retrying does not help."""
+
+
+class TuyaRateLimitError(TuyaAPIError):
+    """Tuya throttled the call (1110, 1111, 1199 or HTTP 429)."""
+
+
+class TuyaInvalidRequestError(TuyaAPIError):
+    """Tuya rejected a parameter."""
+
+
+class TuyaDeviceError(TuyaAPIError):
+    """The device's state refuses the call (offline, frozen, not supported...)."""
+
+
+class TuyaServerError(TuyaAPIError):
+    """Tuya failed on its side (code 500, 1112, or HTTP 5xx)."""
+
+
+class TuyaBulkError(ExceptionGroup[Exception], TuyaError):
+    """One or more batches of a bulk call failed; ``exceptions`` holds one error per batch."""
+
+    def __new__(cls, message: str, exceptions: Sequence[Exception]) -> Self:
+        return super().__new__(cls, message, exceptions)
+
+    def derive(self, excs: Sequence[Exception]) -> TuyaBulkError:  # type: ignore[override]
+        return TuyaBulkError(self.message, excs)
+
+
+CODE_TO_ERROR: dict[int, type[TuyaAPIError]] = {
+    500: TuyaServerError,
+    1000: TuyaDeviceError,
+    1001: TuyaAuthError,
+    1002: TuyaAuthError,
+    1003: TuyaAuthError,
+    1004: TuyaAuthError,
+    1005: TuyaAuthError,
+    1006: TuyaInvalidRequestError,
+    1007: TuyaInvalidRequestError,
+    1008: TuyaInvalidRequestError,
+    1010: TuyaAuthError,
+    1011: TuyaAuthError,
+    1012: TuyaAuthError,
+    1013: TuyaAuthError,
+    1100: TuyaInvalidRequestError,
+    1101: TuyaInvalidRequestError,
+    1102: TuyaInvalidRequestError,
+    1103: TuyaDeviceError,
+    1104: TuyaInvalidRequestError,
+    1105: TuyaInvalidRequestError,
+    1106: TuyaPermissionError,
+    1107: TuyaInvalidRequestError,
+    1108: TuyaInvalidRequestError,
+    1109: TuyaInvalidRequestError,
+    1110: TuyaRateLimitError,
+    1111: TuyaRateLimitError,
+    1112: TuyaServerError,
+    1113: TuyaInvalidRequestError,
+    1199: TuyaRateLimitError,
+    1400: TuyaAuthError,
+    2001: TuyaDeviceError,
+    2002: TuyaDeviceError,
+    2003: TuyaDeviceError,
+    2004: TuyaDeviceError,
+    2005: TuyaDeviceError,
+    2006: TuyaDeviceError,
+    2007: TuyaDeviceError,
+    2008: TuyaDeviceError,
+    2009: TuyaDeviceError,
+    2010: TuyaDeviceError,
+    28841001: TuyaPermissionError,
+    28841002: TuyaPermissionError,
+    28841004: TuyaQuotaError,
+    28841101: TuyaPermissionError,
+    28841105: TuyaPermissionError,
+    28841107: TuyaPermissionError,
+}
+
+#: The documented message of each code (reference §5.2); the emulator answers with these.
+CODE_MESSAGES: dict[int, str] = {
+    500: "system error, please contact the admin",
+    1000: "data not exist",
+    1001: "secret invalid",
+    1002: "access_token is null",
+    1003: "grant type invalid",
+    1004: "sign invalid",
+    1005: "clientId invalid",
+    1006: "not support content type",
+    1007: "not support key",
+    1008: "invalid access",
+    1010: "token invalid",
+    1011: "token invalid",
+    1012: "token status is invalid",
+    1013: "request time is invalid",
+    1100: "param is empty",
+    1101: "params range invalid",
+    1102: "param is null",
+    1103: "commands issue error",
+    1104: "type is incorrect",
+    1105: "missing the header",
+    1106: "permission deny",
+    1107: "code invalid",
+    1108: "uri path invalid",
+    1109: "param is illegal, please check it",
+    1110: "concurrent request over limit",
+    1111: "system is busy, please retry later",
+    1112: "the user is syncing in the background, please try again later",
+    1113: "do not repeat the operation in a short time",
+    1199: "your requests are too frequent",
+    1400: "token invalid",
+    2001: "device is offline",
+    2002: "this user does not have any devices",
+    2003: "function not support",
+    2004: "not support the lock type",
+    2005: "product not exist",
+    2006: "user not exist",
+    2007: "device token expired",
+    2008: "command or value not support",
+    2009: "not support this device",
+    2010: "device not exist",
+    28841001: "No permissions",
+    28841002: "no permissions",
+    28841004: "No permissions. Your quota of Trial Edition is used up.",
+    28841101: "No permissions. This API is not subscribed.",
+    28841105: "No permissions. This project is not authorized to call this API",
+    28841107: "No permission. The data center is suspended",
+}
+
+#: Codes that mean "get a new token, then retry once".
+TOKEN_CODES = frozenset({1010, 1011, 1012, 1400})
+#: Code that means "the request time is off": learn the skew, re-sign, retry once.
+CLOCK_SKEW_CODE = 1013
+
+
+def error_for_code(
+    code: int,
+    msg: str,
+    *,
+    tid: str | None = None,
+    http_status: int = 200,
+    retry_after: float | None = None,
+    method: str = "",
+    path: str = "",
+) -> TuyaAPIError:
+    """Build the typed error for a Tuya ``code`` (unknown codes give plain ``TuyaAPIError``)."""
+    cls = CODE_TO_ERROR.get(code, TuyaAPIError)
+    if cls is TuyaAPIError and "frequen" in msg.lower():
+        cls = TuyaRateLimitError
+    return cls(
+        code,
+        msg,
+        tid=tid,
+        http_status=http_status,
+        retry_after=retry_after,
+        method=method,
+        path=path,
+    )

@@ -1,0 +1,178 @@
+"""Dumb, frozen data classes for what the Tuya cloud returns. All parsing lives in
+``_converter``; times are timezone-aware UTC datetimes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import attrs
+
+T = TypeVar("T")
+
+#: A data-point value as Tuya reports it (usually a string such as ``"true"`` or ``"1520"``).
+DPValue = str | int | float | bool | None
+
+
+class LogType(enum.IntEnum):
+    """Operation-log event types (the ``type`` filter and each entry's ``event_id``)."""
+
+    ONLINE = 1
+    OFFLINE = 2
+    ACTIVATION = 3
+    RESET = 4
+    COMMAND = 5
+    FIRMWARE_UPDATE = 6
+    DP_REPORT = 7
+    SIGNAL = 8
+    RESTART = 9
+    TIMER = 10
+
+
+class EventSource(enum.Enum):
+    """Who caused an operation-log event (``event_from``)."""
+
+    DEVICE = "1"
+    CLIENT = "2"
+    THIRD_PARTY = "3"
+    CLOUD = "4"
+    UNKNOWN = "-1"
+
+
+class UpgradeStatus(enum.IntEnum):
+    """Firmware channel / update status (``upgrade_status``); unknown values map to UNKNOWN."""
+
+    UNKNOWN = -1
+    NONE = 0
+    AVAILABLE = 1
+    IN_PROGRESS = 2
+    SUCCEEDED = 3
+    FAILED = 4
+    TIMED_OUT = 7
+
+
+@attrs.frozen
+class Device:
+    """A device as returned by ``GET /v2.0/cloud/thing/{device_id}`` and the batch query."""
+
+    id: str
+    name: str = ""
+    custom_name: str = ""
+    category: str = ""
+    product_id: str = ""
+    product_name: str = ""
+    model: str = ""
+    icon: str = ""
+    ip: str = ""
+    uuid: str = ""
+    is_online: bool = False
+    sub: bool = False
+    time_zone: str = ""
+    bind_space_id: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    local_key: str = attrs.field(default="", repr=False)
+    active_time: datetime | None = None
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The user's name for the device, else its factory name."""
+        return self.custom_name or self.name
+
+
+@attrs.frozen
+class DeviceState:
+    """Freeze state (``GET /v2.0/cloud/thing/{device_id}/state``)."""
+
+    frozen: bool
+
+
+@attrs.frozen
+class OperationLog:
+    """One entry of ``GET /v2.0/cloud/thing/{device_id}/logs``.
+
+    ``event_type`` is None for an event id this SDK does not know; ``event_id`` keeps it.
+    """
+
+    event_time: datetime
+    event_id: int
+    event_type: LogType | None = None
+    code: str = ""
+    value: DPValue = None
+    event_from: EventSource = EventSource.UNKNOWN
+    status: str = ""
+
+
+@attrs.frozen
+class ReportLog:
+    """One data-point report of ``GET /v2.0/cloud/thing/{device_id}/report-logs``."""
+
+    code: str
+    value: DPValue
+    event_time: datetime
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a cursor-paged list.
+
+    ``cursor`` resumes after this page (pass it back as ``cursor=``); it is None when the
+    listing is complete. ``total`` is Tuya's count of matching entries when it sends one.
+    """
+
+    items: tuple[T, ...]
+    cursor: str | None
+    has_more: bool
+    total: int | None = None
+
+
+@attrs.frozen
+class FirmwareUpdate:
+    """One firmware channel of ``GET /v2.0/cloud/thing/{device_id}/firmware``."""
+
+    channel: int
+    upgrade_status: UpgradeStatus = UpgradeStatus.NONE
+    current_version: str = ""
+    version: str = ""
+    type_desc: str = ""
+    desc: str = ""
+    upgrading_desc: str = ""
+    downloading_desc: str = ""
+    waiting_desc: str = ""
+    upgrade_type: int | None = None
+    dev_type: int | None = None
+    timeout: int | None = None
+    control_type: int | None = None
+    can_upgrade: bool | None = None
+    remind: str = ""
+    url: str = ""
+    md5: str = ""
+    sign: str = ""
+    file_size: str = ""
+    last_upgrade_time: int | None = None
+    firmware_deploy_time: int | None = None
+
+    @property
+    def available(self) -> bool:
+        """True when a newer version can be installed on this channel."""
+        return self.upgrade_status is UpgradeStatus.AVAILABLE
+
+
+@attrs.frozen
+class FirmwareProgress:
+    """``GET /v2.0/cloud/thing/{device_id}/firmware/{channel}/progress``."""
+
+    upgrade_status: UpgradeStatus
+    progress: int = 0
+
+    @property
+    def done(self) -> bool:
+        """True once the update succeeded, failed or timed out."""
+        return self.upgrade_status in (
+            UpgradeStatus.SUCCEEDED,
+            UpgradeStatus.FAILED,
+            UpgradeStatus.TIMED_OUT,
+        )

@@ -1,0 +1,126 @@
+"""Cursor paging: reading Tuya's two cursor shapes, and the ``Paginator`` over every page.
+
+Tuya's log endpoints page with ``next_row_key``/``has_next`` (operation logs) or
+``last_row_key``/``has_more`` (report logs); both shapes are accepted on both endpoints. A
+cursor that repeats raises ``TuyaPaginationLoopError`` instead of looping. The paginator is
+pull-based (one request per page, only when the consumer asks), holds no limiter slot while it
+yields, and is an async context manager so ``break`` closes it deterministically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from .errors import TuyaError, TuyaPaginationLoopError, TuyaProtocolError
+from .models import Page
+
+__all__ = ["Page", "Paginator", "read_cursor"]
+
+T = TypeVar("T")
+FetchPage = Callable[[str | None], Awaitable[Page[T]]]
+
+
+def read_cursor(result: Mapping[str, Any], requested: str | None) -> tuple[str | None, bool]:
+    """(cursor for the next page, has more) from a log result, in either of Tuya's shapes.
+
+    ``next_row_key`` wins, then ``current_row_key`` (only if it moved past the requested key),
+    then ``last_row_key``; ``has_next`` or ``has_more`` says whether more pages exist.
+    """
+    more = result.get("has_next", result.get("has_more", False))
+    has_more = more is True or more in ("true", 1)
+    cursor = None
+    for key in ("next_row_key", "current_row_key", "last_row_key"):
+        value = result.get(key)
+        stale = key == "current_row_key" and value == requested
+        if isinstance(value, str) and value and not stale:
+            cursor = value
+            break
+    if not has_more:
+        return None, False
+    if cursor is None:
+        raise TuyaProtocolError("the page says more follow but carries no cursor")
+    return cursor, True
+
+
+class Paginator(Generic[T]):
+    """Every item (``async for``) or every page (``.pages()``) of a cursor-paged listing.
+
+    ``cursor`` is the resume point: the cursor of the next page not yet fetched. Errors raised
+    while iterating carry it as ``error.resume_cursor``; pass it back as ``start_cursor=`` to
+    continue without losing or repeating a record (checkpoint after each page of ``pages()``).
+    """
+
+    def __init__(
+        self, fetch: FetchPage[T], *, start_cursor: str | None = None, max_items: int | None = None
+    ) -> None:
+        self._fetch = fetch
+        self.cursor = start_cursor
+        self._max_items = max_items
+        self._gen: AsyncGenerator[Any, None] | None = None
+        self.pages_fetched = 0
+        self.items_yielded = 0
+
+    async def _walk(self) -> AsyncGenerator[Page[T], None]:
+        seen: set[str] = set()
+        if self.cursor:
+            seen.add(self.cursor)
+        while True:
+            try:
+                page = await self._fetch(self.cursor)
+            except TuyaError as exc:
+                exc.resume_cursor = self.cursor
+                raise
+            self.pages_fetched += 1
+            if page.has_more and (page.cursor is None or page.cursor in seen or not page.items):
+                raise TuyaPaginationLoopError(
+                    f"the cloud repeated cursor {page.cursor!r} (or sent an empty page while "
+                    "promising more); stopping instead of looping",
+                    cursor=self.cursor,
+                )
+            self.cursor = page.cursor if page.has_more else None
+            if page.cursor:
+                seen.add(page.cursor)
+            yield page
+            if not page.has_more:
+                return
+
+    async def _items(self) -> AsyncGenerator[T, None]:
+        async for page in self._walk():
+            for item in page.items:
+                if self._max_items is not None and self.items_yielded >= self._max_items:
+                    return
+                self.items_yielded += 1
+                yield item
+            if self._max_items is not None and self.items_yielded >= self._max_items:
+                return
+
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Iterate whole pages; ``page.cursor`` is the checkpoint after each one."""
+        return self._start(self._walk())
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._start(self._items())
+
+    def _start(self, gen: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+        if self._gen is not None:
+            raise RuntimeError("a Paginator can be iterated only once")
+        self._gen = gen
+        return gen
+
+    async def aclose(self) -> None:
+        """Stop iterating and release everything now (also done by ``async with``)."""
+        if self._gen is not None:
+            await self._gen.aclose()
+
+    async def __aenter__(self) -> Paginator[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
