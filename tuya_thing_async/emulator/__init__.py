@@ -1,0 +1,18 @@
+"""A local emulator of the Tuya cloud's Device Management API, for demos and tests.
+
+    cloud = FakeCloud.seeded(devices=50, seed=7)
+    async with serve(cloud) as base_url:
+        async with TuyaClient(cloud.credentials, base_url=base_url, insecure_http=True) as tuya:
+            ...
+
+It verifies signatures and tokens, pages with real cursors, answers with Tuya's envelopes and
+error codes, enforces a QPS limit, and injects latency and faults. Where Tuya's behaviour is
+undocumented it follows the project decisions of the reference (§12), not vendor fact.
+"""
+
+from .app import create_app
+from .faults import Fault, FaultKind
+from .server import serve
+from .state import CloudError, FakeCloud
+
+__all__ = ["CloudError", "FakeCloud", "Fault", "FaultKind", "create_app", "serve"]

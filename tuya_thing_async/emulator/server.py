@@ -1,0 +1,28 @@
+"""Run the emulator on the current event loop: ``async with serve(cloud) as base_url: ...``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+
+from .app import create_app
+from .state import FakeCloud
+
+
+@asynccontextmanager
+async def serve(cloud: FakeCloud, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve ``cloud`` on ``host:port`` (port 0 picks a free one); yields the base URL."""
+    runner = web.AppRunner(create_app(cloud), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        bound_host, bound_port = server.sockets[0].getsockname()[:2]  # type: ignore[attr-defined]
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        yield f"http://{shown}:{bound_port}"
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,308 @@
+"""``FakeCloud``: the emulator's in-memory project (devices, spaces, logs, tokens) and knobs.
+
+Business rules follow reference §12 ("Emulator behaviour decisions", project decisions where
+Tuya is silent). Methods raise ``CloudError(code)``; the web layer turns it into an envelope.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import itertools
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+from ..config import Credentials
+from ..errors import CODE_MESSAGES
+from .faults import FaultQueue
+from .seed import RETENTION_MS, DeviceRecord, make_fleet
+
+DEFAULT_ACCESS_ID = "emu0access0id0000000"
+
+
+class CloudError(Exception):
+    """A Tuya error answer: ``code`` and its documented message."""
+
+    def __init__(self, code: int, msg: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.msg = msg or CODE_MESSAGES.get(code, "error")
+
+
+@attrs.define
+class _Grant:
+    refresh_token: str
+    expires_ms: int
+    valid: bool = True
+
+
+class FakeCloud:
+    """An emulated Tuya cloud project. Every knob can be changed while it serves."""
+
+    def __init__(
+        self,
+        *,
+        access_id: str = DEFAULT_ACCESS_ID,
+        access_secret: str | None = None,
+        clock: Callable[[], float] = time.time,
+        token_ttl: int = 7200,
+        latency: float = 0.0,
+        latency_jitter: float = 0.0,
+        qps: float | None = None,
+        quota: int | None = None,
+        firmware_duration: float = 60.0,
+        time_window: float = 300.0,
+    ) -> None:
+        self.access_id = access_id
+        self.access_secret = access_secret or secrets.token_hex(16)
+        self.clock = clock
+        self.token_ttl = token_ttl
+        self.latency = latency
+        self.latency_jitter = latency_jitter
+        self.qps = qps
+        self.quota = quota
+        self.firmware_duration = firmware_duration
+        self.time_window = time_window
+        self.uid = "eu" + access_id[:10].lower() + "emu"
+        self.devices: dict[str, DeviceRecord] = {}
+        self.site_space_ids: list[str] = []
+        self.home_space_ids: list[str] = []
+        self.faults = FaultQueue()
+        #: Requests that reached each route (``"GET /v2.0/cloud/thing/{device_id}"``).
+        self.hits: Counter[str] = Counter()
+        self.in_flight: Counter[str] = Counter()
+        self.peak_in_flight: Counter[str] = Counter()
+        #: Error codes answered, by code.
+        self.errors: Counter[int] = Counter()
+        self.business_calls = 0
+        self._offset = 0.0
+        self._grants: dict[str, _Grant] = {}
+        self._refresh: dict[str, str] = {}
+        self._window_second = -1
+        self._window_count = 0
+        self._seq = itertools.count(10**9)  # sequence numbers of events added at run time
+
+    @classmethod
+    def seeded(cls, devices: int = 50, seed: int = 7, **knobs: Any) -> FakeCloud:
+        """A deterministic photovoltaic fleet of ``devices`` with 7 days of logs."""
+        cloud = cls(**knobs)
+        fleet, cloud.site_space_ids, cloud.home_space_ids = make_fleet(
+            devices, seed, cloud.now_ms()
+        )
+        cloud.devices = {d.id: d for d in fleet}
+        return cloud
+
+    # -- clock and identity ------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock() + self._offset
+
+    def now_ms(self) -> int:
+        return int(self.now() * 1000)
+
+    def advance(self, seconds: float) -> None:
+        """Move emulator time forward (token expiry, firmware progress, retention)."""
+        self._offset += seconds
+
+    @property
+    def credentials(self) -> Credentials:
+        return Credentials(self.access_id, self.access_secret)
+
+    @property
+    def device_ids(self) -> list[str]:
+        return list(self.devices)
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    def grant(self) -> dict[str, Any]:
+        access, refresh = secrets.token_hex(16), secrets.token_hex(16)
+        self._grants[access] = _Grant(refresh, self.now_ms() + self.token_ttl * 1000)
+        self._refresh[refresh] = access
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "expire_time": self.token_ttl,
+            "uid": self.uid,
+        }
+
+    def refresh(self, refresh_token: str) -> dict[str, Any]:
+        """Single use: the old pair stops working; unknown or spent tokens get 1010."""
+        access = self._refresh.pop(refresh_token, None)
+        if access is None:
+            raise CloudError(1010, "token invalid")
+        self._grants[access].valid = False
+        return self.grant()
+
+    def check_token(self, access_token: str) -> None:
+        grant = self._grants.get(access_token)
+        if grant is None or not grant.valid:
+            raise CloudError(1010, "token invalid")
+        if self.now_ms() >= grant.expires_ms:
+            raise CloudError(1010, "token is expired")
+
+    def expire_tokens(self) -> None:
+        """Make every issued access token expired (refresh tokens stay usable)."""
+        for grant in self._grants.values():
+            grant.expires_ms = min(grant.expires_ms, self.now_ms())
+
+    def admit(self) -> None:
+        """Per-project rate limit (1199) and trial quota (28841004) for business calls."""
+        second = int(self.now())
+        if second != self._window_second:
+            self._window_second, self._window_count = second, 0
+        if self.qps is not None and self._window_count >= self.qps:
+            raise CloudError(1199)
+        self._window_count += 1
+        if self.quota is not None and self.business_calls >= self.quota:
+            raise CloudError(28841004)
+        self.business_calls += 1
+
+    # -- devices ----------------------------------------------------------------------------
+
+    def device(self, device_id: str) -> DeviceRecord:
+        record = self.devices.get(device_id)
+        if record is None:
+            raise CloudError(1106)
+        self._settle(record)
+        return record
+
+    def batch(self, ids: Iterable[str]) -> list[DeviceRecord]:
+        return [self.device(i) for i in dict.fromkeys(ids) if i in self.devices]
+
+    def set_attribute(self, device_id: str, kind: int, data: str) -> None:
+        record = self.device(device_id)
+        if kind == 1:
+            record.custom_name = data
+        elif kind == 2:
+            record.icon = data
+        elif kind == 3:
+            lon, sep, lat = data.partition(":")
+            try:
+                lon_f, lat_f = float(lon), float(lat)
+            except ValueError:
+                raise CloudError(1109) from None
+            if not sep or not (-180 <= lon_f <= 180 and -90 <= lat_f <= 90):
+                raise CloudError(1109)
+            record.lon, record.lat = lon, lat
+        else:
+            raise CloudError(1109)
+        record.update_time = int(self.now())
+
+    def remove(self, device_id: str, *, clear_logs: bool) -> None:
+        record = self.device(device_id)
+        del self.devices[device_id]
+        if clear_logs:
+            record.operations.clear()
+            record.reports.clear()
+
+    # -- logs -------------------------------------------------------------------------------
+
+    def cursor_for(self, device_id: str, key: tuple[int, int]) -> str:
+        raw = f"{device_id}|{key[0]}|{key[1]}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _decode_cursor(self, device_id: str, cursor: str) -> tuple[int, int] | None:
+        if not cursor:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            owner, t, seq = raw.split("|")
+            if owner == device_id:
+                return int(t), int(seq)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            pass
+        raise CloudError(1109)
+
+    def page(
+        self,
+        device_id: str,
+        rows: list[Any],
+        start_ms: int,
+        end_ms: int,
+        size: int,
+        cursor: str,
+        keep: Callable[[Any], bool],
+        count_total: bool = False,
+    ) -> tuple[list[Any], str, bool, int]:
+        """Newest-first page of ``rows`` (ascending by ``(time, seq)``) within the window.
+
+        Returns (rows, next cursor or "", more follow, total matching in the window).
+        """
+        low = max(start_ms, self.now_ms() - RETENTION_MS)
+        after = self._decode_cursor(device_id, cursor)
+        upper = (end_ms, 1 << 62) if after is None else min(after, (end_ms, 1 << 62))
+        first = bisect.bisect_left(rows, (low,))
+        index = bisect.bisect_left(rows, upper) - 1
+        out: list[Any] = []
+        more = False
+        while index >= first:
+            row = rows[index]
+            index -= 1
+            if keep(row):
+                if len(out) == size:
+                    more = True
+                    break
+                out.append(row)
+        total = 0
+        if count_total:
+            stop = bisect.bisect_right(rows, (end_ms, 1 << 62))
+            total = sum(1 for row in rows[first:stop] if keep(row))
+        next_cursor = self.cursor_for(device_id, (out[-1][0], out[-1][1])) if more else ""
+        return out, next_cursor, more, total
+
+    def add_operation(
+        self, record: DeviceRecord, at_ms: int, event: int, code: str, value: str
+    ) -> None:
+        row = (at_ms, next(self._seq), event, code, value, "4", "success")
+        bisect.insort(record.operations, row)
+
+    # -- firmware ---------------------------------------------------------------------------
+
+    def start_update(self, device_id: str, channel: int) -> None:
+        record = self.device(device_id)
+        if record.frozen:
+            raise CloudError(2003)
+        fw = record.channels.get(channel)
+        if fw is None or fw.status != 1:
+            raise CloudError(1109)
+        fw.status, fw.started_ms = 2, self.now_ms()
+
+    def fail_next_update(self, device_id: str, channel: int, status: int = 4) -> None:
+        """Make the next update of this channel end with 4 (failed) or 7 (timed out)."""
+        if status not in (4, 7):
+            raise ValueError("status must be 4 (failed) or 7 (timed out)")
+        self.devices[device_id].channels[channel].outcome = status
+
+    def progress(self, record: DeviceRecord, channel: int) -> tuple[int, int]:
+        fw = record.channels.get(channel)
+        if fw is None:
+            raise CloudError(1109)
+        if fw.status == 2 and fw.started_ms is not None:
+            done = (self.now_ms() - fw.started_ms) / (self.firmware_duration * 1000)
+            return 2, min(99, int(done * 100))
+        if fw.status in (3, 4, 7):
+            return fw.status, 100 if fw.status == 3 else 0
+        return 0, 0
+
+    def _settle(self, record: DeviceRecord) -> None:
+        """Finish updates whose duration has passed and log them (events 6 and 9)."""
+        for fw in record.channels.values():
+            if fw.status != 2 or fw.started_ms is None:
+                continue
+            finished = fw.started_ms + int(self.firmware_duration * 1000)
+            if self.now_ms() < finished:
+                continue
+            fw.status, fw.last_upgrade_ms = fw.outcome, finished
+            if fw.outcome == 3:
+                fw.current_version = fw.version
+                self.add_operation(record, finished, 6, "firmware", fw.version)
+                self.add_operation(record, finished + 5000, 9, "", "restart")
+            else:
+                self.add_operation(record, finished, 6, "firmware", f"failed:{fw.outcome}")
+            fw.outcome = 3
