@@ -194,16 +194,6 @@ def parse_response(
         method=method,
         path=template,
     )
-    if status == 429 and not isinstance(error, TuyaRateLimitError):
-        error = TuyaRateLimitError(
-            code,
-            error.msg,
-            tid=tid,
-            http_status=429,
-            retry_after=retry_after,
-            method=method,
-            path=template,
-        )
     error.server_time_ms = t
     raise error
 

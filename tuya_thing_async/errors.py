@@ -309,7 +309,7 @@ def error_for_code(
 ) -> TuyaAPIError:
     """Build the typed error for a Tuya ``code`` (unknown codes give plain ``TuyaAPIError``)."""
     cls = CODE_TO_ERROR.get(code, TuyaAPIError)
-    if cls is TuyaAPIError and "frequen" in msg.lower():
+    if http_status == 429 or (cls is TuyaAPIError and "frequen" in msg.lower()):
         cls = TuyaRateLimitError
     return cls(
         code,

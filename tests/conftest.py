@@ -1,0 +1,66 @@
+"""Shared fixtures: an injectable fake clock, the emulator on port 0, and a strict client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tuya_thing_async import ClientSettings, Clock, TuyaClient
+from tuya_thing_async.emulator import FakeCloud, serve
+
+
+class FakeClock(Clock):
+    """Wall and monotonic time that only move when slept on (or advanced by hand)."""
+
+    def __init__(self, wall: float = 1_770_000_000.0) -> None:
+        self.wall = wall
+        self.mono = 10_000.0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def fast_settings(**overrides: object) -> ClientSettings:
+    """Settings for tests: strict models, no client-side rate cap, fixed jitter."""
+    values: dict[str, object] = {"rate": None, "strict_models": True, "rng": lambda: 0.0}
+    values.update(overrides)
+    return ClientSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def cloud() -> FakeCloud:
+    return FakeCloud.seeded(devices=12, seed=7)
+
+
+@pytest.fixture
+async def base_url(cloud: FakeCloud) -> AsyncIterator[str]:
+    async with serve(cloud) as url:
+        yield url
+
+
+@pytest.fixture
+async def tuya(cloud: FakeCloud, base_url: str) -> AsyncIterator[TuyaClient]:
+    async with TuyaClient(
+        cloud.credentials, base_url=base_url, insecure_http=True, settings=fast_settings()
+    ) as client:
+        yield client

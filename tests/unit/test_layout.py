@@ -1,0 +1,58 @@
+"""Import direction (design §3): pure modules do no I/O; only _transport imports aiohttp's
+client; the emulator never imports the client side of the wire."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import tuya_thing_async
+
+PACKAGE = Path(tuya_thing_async.__file__).parent
+PURE = ["errors", "config", "_signing", "_protocol", "_retry", "models", "_converter",
+        "_validation"]
+CLIENT_SIDE = {"client", "_session", "_protocol", "_transport", "_tokens"}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = ("." * node.level) + (node.module or "")
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_pure_modules_import_no_io() -> None:
+    for name in PURE:
+        imported = _imports(PACKAGE / f"{name}.py")
+        roots = {i.split(".")[0] for i in imported if not i.startswith(".")}
+        # config's default Clock.sleep awaits asyncio.sleep; no other pure module may touch it
+        allowed_async = {"asyncio"} if name == "config" else set()
+        assert not roots & ({"aiohttp", "asyncio", "socket", "ssl", "anyio"} - allowed_async), name
+
+
+def test_only_transport_imports_the_aiohttp_client() -> None:
+    users = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if any(i == "aiohttp" or i.startswith("aiohttp.") for i in _imports(p))
+        and "emulator" not in p.parts
+    }
+    # client.py and _session.py only name the ClientSession type for borrowing a session
+    assert users <= {"_transport.py", "client.py", "_session.py", "pytest_plugin.py"}, users
+
+
+def test_emulator_never_imports_the_client_side() -> None:
+    for path in (PACKAGE / "emulator").rglob("*.py"):
+        for name in _imports(path):
+            last = name.lstrip(".").split(".")
+            assert not CLIENT_SIDE & set(last), f"{path.name} imports {name}"
+
+
+def test_modules_stay_small() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        assert len(path.read_text().splitlines()) <= 400, path

@@ -1,0 +1,87 @@
+"""The converter: device fields, time units, tolerant enums, lenient vs strict."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from cattrs.errors import ClassValidationError
+
+from tuya_thing_async import _converter
+from tuya_thing_async.errors import TuyaValidationError
+from tuya_thing_async.models import (
+    Device,
+    DeviceState,
+    EventSource,
+    FirmwareProgress,
+    FirmwareUpdate,
+    LogType,
+    OperationLog,
+    ReportLog,
+    UpgradeStatus,
+)
+
+DETAIL = {
+    "active_time": 1677052800, "bind_space_id": "1234", "category": "nbq",
+    "create_time": 1677052700, "custom_name": "Garage", "icon": "smart/icon/a.png",
+    "id": "vdevo1", "ip": "1.2.3.4", "is_online": True, "lat": "-15.72", "local_key": "secretkey",
+    "lon": "", "model": "M1", "name": "Inverter", "product_id": "p1", "product_name": "Inv",
+    "sub": False, "time_zone": "-03:00", "update_time": 1677052900, "uuid": "u1",
+}
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_device_detail_all_fields(strict: bool) -> None:
+    dev = _converter.structurer(strict)(DETAIL, Device)
+    assert dev.active_time == datetime(2023, 2, 22, 8, 0, tzinfo=UTC)
+    assert dev.lat == -15.72 and dev.lon is None
+    assert dev.display_name == "Garage" and dev.bind_space_id == "1234"
+    assert "secretkey" not in repr(dev)
+
+
+def test_lenient_ignores_new_fields_strict_rejects_them() -> None:
+    data = {**DETAIL, "brand_new_field": 1}
+    assert _converter.LENIENT.structure(data, Device).id == "vdevo1"
+    with pytest.raises(ClassValidationError):
+        _converter.STRICT.structure(data, Device)
+
+
+def test_missing_id_is_an_error_in_both_modes() -> None:
+    for conv in (_converter.LENIENT, _converter.STRICT):
+        with pytest.raises(ClassValidationError):
+            conv.structure({"name": "x"}, Device)
+
+
+def test_logs_use_milliseconds_and_tolerant_enums() -> None:
+    op = _converter.STRICT.structure(
+        {"event_time": 1677141419268, "event_id": 9, "code": "", "value": "restart",
+         "event_from": "4", "status": "success"}, OperationLog)
+    assert op.event_time == datetime(2023, 2, 23, 8, 36, 59, 268000, tzinfo=UTC)
+    assert op.event_type is LogType.RESTART and op.event_from is EventSource.CLOUD
+    odd = _converter.LENIENT.structure({"event_time": 1, "event_id": 77, "event_from": "9"},
+                                       OperationLog)
+    assert odd.event_type is None and odd.event_id == 77 and odd.event_from is EventSource.UNKNOWN
+    rep = _converter.STRICT.structure({"code": "c", "value": {"a": 1}, "event_time": 1000},
+                                      ReportLog)
+    assert rep.value == '{"a":1}'
+
+
+def test_firmware_accepts_type_or_channel() -> None:
+    a = _converter.STRICT.structure({"type": 9, "upgrade_status": 1, "version": "2"},
+                                    FirmwareUpdate)
+    b = _converter.STRICT.structure({"channel": 0, "upgrade_status": 42}, FirmwareUpdate)
+    assert (a.channel, a.available) == (9, True)
+    assert (b.channel, b.upgrade_status) == (0, UpgradeStatus.UNKNOWN)
+
+
+def test_state_and_progress() -> None:
+    assert _converter.STRICT.structure({"state": 1}, DeviceState) == DeviceState(frozen=True)
+    prog = _converter.STRICT.structure({"upgrade_status": 3, "progress": 100}, FirmwareProgress)
+    assert prog.done and not FirmwareProgress(UpgradeStatus.IN_PROGRESS, 40).done
+
+
+def test_time_conversion_refuses_naive_datetimes() -> None:
+    aware = datetime(2023, 1, 1, 8, tzinfo=timezone(timedelta(hours=8)))
+    assert _converter.to_ms(aware) == 1672531200000
+    with pytest.raises(TuyaValidationError, match="naive"):
+        _converter.to_ms(datetime(2023, 1, 1))
