@@ -90,8 +90,8 @@ def prepare(
 ) -> SignedRequest:
     """Sign ``method path?params`` with ``body`` exactly as it will be sent.
 
-    ``path`` is already percent-encoded; query values are given decoded and encoded here by the
-    shared encoder, while the signature covers their decoded, key-sorted form.
+    ``path`` is already percent-encoded; query values are given decoded. The query goes on the
+    wire sorted by key and percent-encoded; the signature covers the same order, decoded.
     """
     t = str(t_ms)
     sts = _signing.string_to_sign(
@@ -116,7 +116,8 @@ def prepare(
         headers["access_token"] = access_token
     if body:
         headers["Content-Type"] = "application/json"
-    return SignedRequest(method, path, _signing.encode_query(params), headers, body, template)
+    query = _signing.encode_query(sorted(params, key=lambda kv: kv[0]))
+    return SignedRequest(method, path, query, headers, body, template)
 
 
 @attrs.frozen

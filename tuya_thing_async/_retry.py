@@ -84,9 +84,7 @@ def decide(error: TuyaError, *, idempotent: bool) -> Decision:
             Action.RETRY, Kind.THROTTLE, base=1.0, cap=20.0, retry_after=error.retry_after
         )
     if isinstance(error, TuyaServerError):
-        if idempotent:
-            return Decision(Action.RETRY, base=0.1, cap=20.0)
-        if error.http_status == 503 and error.retry_after is not None:
+        if idempotent or (error.http_status == 503 and error.retry_after is not None):
             return Decision(Action.RETRY, base=0.1, cap=20.0, retry_after=error.retry_after)
         return UNKNOWN
     return RAISE

@@ -185,7 +185,10 @@ class Session:
 
         Raises ``TuyaRetryQuotaExceededError`` when only the client's retry budget stops it.
         """
-        if attempts >= min(self.settings.max_attempts, decision.max_attempts or attempts + 1):
+        limit = self.settings.max_attempts
+        if decision.max_attempts is not None:
+            limit = min(limit, decision.max_attempts)
+        if attempts >= limit:
             return None
         seconds = backoff(decision, attempts - 1, self.settings.rng)
         if self._clock.monotonic() + seconds >= deadline:

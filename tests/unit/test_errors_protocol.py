@@ -26,8 +26,20 @@ from tuya_thing_async.errors import (
 
 EXPECTED = {
     TuyaAuthError: {1001, 1002, 1003, 1004, 1005, 1010, 1011, 1012, 1013, 1400},
-    TuyaInvalidRequestError: {1006, 1007, 1008, 1100, 1101, 1102, 1104, 1105, 1107, 1108, 1109,
-                              1113},
+    TuyaInvalidRequestError: {
+        1006,
+        1007,
+        1008,
+        1100,
+        1101,
+        1102,
+        1104,
+        1105,
+        1107,
+        1108,
+        1109,
+        1113,
+    },
     TuyaRateLimitError: {1110, 1111, 1199},
     TuyaServerError: {500, 1112},
     TuyaDeviceError: {1000, 1103, *range(2001, 2011)},
@@ -66,10 +78,16 @@ def test_special_bases() -> None:
         raise group
 
 
-def _parse(status: int, body: bytes, ctype: str = "application/json", **headers: str
-           ) -> _protocol.Envelope:
-    return _protocol.parse_response(status, {"Content-Type": ctype, **headers}, body,
-                                    method="GET", template="/v2.0/cloud/thing/{device_id}")
+def _parse(
+    status: int, body: bytes, ctype: str = "application/json", **headers: str
+) -> _protocol.Envelope:
+    return _protocol.parse_response(
+        status,
+        {"Content-Type": ctype, **headers},
+        body,
+        method="GET",
+        template="/v2.0/cloud/thing/{device_id}",
+    )
 
 
 def test_success_envelope_with_and_without_t_and_tid() -> None:
@@ -79,8 +97,9 @@ def test_success_envelope_with_and_without_t_and_tid() -> None:
 
 
 def test_error_envelope_raises_mapped_error_with_server_time() -> None:
-    body = json.dumps({"code": 1106, "msg": "permission deny", "success": False, "t": 77,
-                       "tid": "tid1"}).encode()
+    body = json.dumps(
+        {"code": 1106, "msg": "permission deny", "success": False, "t": 77, "tid": "tid1"}
+    ).encode()
     with pytest.raises(TuyaPermissionError) as info:
         _parse(200, body)
     assert (info.value.code, info.value.tid, info.value.server_time_ms) == (1106, "tid1", 77)
@@ -101,8 +120,9 @@ def test_error_envelope_raises_mapped_error_with_server_time() -> None:
         (404, b"not here", "text/plain", TuyaProtocolError),
     ],
 )
-def test_malformed_answers_become_typed_errors(status: int, body: bytes, ctype: str,
-                                               cls: type[Exception]) -> None:
+def test_malformed_answers_become_typed_errors(
+    status: int, body: bytes, ctype: str, cls: type[Exception]
+) -> None:
     with pytest.raises(cls) as info:
         _parse(status, body, ctype)
     assert info.value.__cause__ is None

@@ -9,8 +9,16 @@ from pathlib import Path
 import tuya_thing_async
 
 PACKAGE = Path(tuya_thing_async.__file__).parent
-PURE = ["errors", "config", "_signing", "_protocol", "_retry", "models", "_converter",
-        "_validation"]
+PURE = [
+    "errors",
+    "config",
+    "_signing",
+    "_protocol",
+    "_retry",
+    "models",
+    "_converter",
+    "_validation",
+]
 CLIENT_SIDE = {"client", "_session", "_protocol", "_transport", "_tokens"}
 
 

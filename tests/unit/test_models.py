@@ -22,11 +22,26 @@ from tuya_thing_async.models import (
 )
 
 DETAIL = {
-    "active_time": 1677052800, "bind_space_id": "1234", "category": "nbq",
-    "create_time": 1677052700, "custom_name": "Garage", "icon": "smart/icon/a.png",
-    "id": "vdevo1", "ip": "1.2.3.4", "is_online": True, "lat": "-15.72", "local_key": "secretkey",
-    "lon": "", "model": "M1", "name": "Inverter", "product_id": "p1", "product_name": "Inv",
-    "sub": False, "time_zone": "-03:00", "update_time": 1677052900, "uuid": "u1",
+    "active_time": 1677052800,
+    "bind_space_id": "1234",
+    "category": "nbq",
+    "create_time": 1677052700,
+    "custom_name": "Garage",
+    "icon": "smart/icon/a.png",
+    "id": "vdevo1",
+    "ip": "1.2.3.4",
+    "is_online": True,
+    "lat": "-15.72",
+    "local_key": "secretkey",
+    "lon": "",
+    "model": "M1",
+    "name": "Inverter",
+    "product_id": "p1",
+    "product_name": "Inv",
+    "sub": False,
+    "time_zone": "-03:00",
+    "update_time": 1677052900,
+    "uuid": "u1",
 }
 
 
@@ -54,21 +69,32 @@ def test_missing_id_is_an_error_in_both_modes() -> None:
 
 def test_logs_use_milliseconds_and_tolerant_enums() -> None:
     op = _converter.STRICT.structure(
-        {"event_time": 1677141419268, "event_id": 9, "code": "", "value": "restart",
-         "event_from": "4", "status": "success"}, OperationLog)
+        {
+            "event_time": 1677141419268,
+            "event_id": 9,
+            "code": "",
+            "value": "restart",
+            "event_from": "4",
+            "status": "success",
+        },
+        OperationLog,
+    )
     assert op.event_time == datetime(2023, 2, 23, 8, 36, 59, 268000, tzinfo=UTC)
     assert op.event_type is LogType.RESTART and op.event_from is EventSource.CLOUD
-    odd = _converter.LENIENT.structure({"event_time": 1, "event_id": 77, "event_from": "9"},
-                                       OperationLog)
+    odd = _converter.LENIENT.structure(
+        {"event_time": 1, "event_id": 77, "event_from": "9"}, OperationLog
+    )
     assert odd.event_type is None and odd.event_id == 77 and odd.event_from is EventSource.UNKNOWN
-    rep = _converter.STRICT.structure({"code": "c", "value": {"a": 1}, "event_time": 1000},
-                                      ReportLog)
+    rep = _converter.STRICT.structure(
+        {"code": "c", "value": {"a": 1}, "event_time": 1000}, ReportLog
+    )
     assert rep.value == '{"a":1}'
 
 
 def test_firmware_accepts_type_or_channel() -> None:
-    a = _converter.STRICT.structure({"type": 9, "upgrade_status": 1, "version": "2"},
-                                    FirmwareUpdate)
+    a = _converter.STRICT.structure(
+        {"type": 9, "upgrade_status": 1, "version": "2"}, FirmwareUpdate
+    )
     b = _converter.STRICT.structure({"channel": 0, "upgrade_status": 42}, FirmwareUpdate)
     assert (a.channel, a.available) == (9, True)
     assert (b.channel, b.upgrade_status) == (0, UpgradeStatus.UNKNOWN)

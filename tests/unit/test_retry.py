@@ -23,8 +23,13 @@ from tuya_thing_async.errors import (
 )
 from tuya_thing_async.errors import TuyaServerError as Srv
 
-R, X, U, T, C = (Action.RETRY, Action.RAISE, Action.OUTCOME_UNKNOWN, Action.REFRESH_TOKEN,
-                 Action.RESYNC_CLOCK)
+R, X, U, T, C = (
+    Action.RETRY,
+    Action.RAISE,
+    Action.OUTCOME_UNKNOWN,
+    Action.REFRESH_TOKEN,
+    Action.RESYNC_CLOCK,
+)
 CASES: list[tuple[str, TuyaError, Action, Action]] = [
     # (name, error, action for idempotent calls, action for non-idempotent calls)
     ("connect", TuyaConnectError("x"), R, R),
@@ -48,8 +53,10 @@ CASES: list[tuple[str, TuyaError, Action, Action]] = [
     ("malformed 2xx", TuyaProtocolError("x", http_status=200), R, X),
     ("html 502", TuyaProtocolError("x", http_status=502), R, U),
     ("too large", TuyaResponseTooLargeError("x", http_status=200), X, X),
-    *[(str(code), error_for_code(code, ""), X, X)
-      for code in (1004, 1100, 1106, 1109, 1113, 2003, 28841004, 28841107, 40000309)],
+    *[
+        (str(code), error_for_code(code, ""), X, X)
+        for code in (1004, 1100, 1106, 1109, 1113, 2003, 28841004, 28841107, 40000309)
+    ],
 ]
 
 

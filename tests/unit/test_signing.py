@@ -18,17 +18,28 @@ TOKEN = "3f4eda2bdec17232f67c0b188af3eec1"
 HEADERS = [("area_id", "29a33e8796834b1efa6"), ("call_id", "8afdb70ab2ed11eb85290242ac130003")]
 
 
-def _sign(method: str, path: str, query: list[tuple[str, str]], body: bytes = b"", *,
-          token: str = "", nonce: str = "", headers: list[tuple[str, str]] | None = None) -> str:
-    sts = _signing.string_to_sign(method, _signing.body_sha256(body),
-                                  _signing.canonical_url(path, query), headers or [])
-    return _signing.sign(client_id=CLIENT_ID, secret=SECRET, t=T, sts=sts, access_token=token,
-                         nonce=nonce)
+def _sign(
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    body: bytes = b"",
+    *,
+    token: str = "",
+    nonce: str = "",
+    headers: list[tuple[str, str]] | None = None,
+) -> str:
+    sts = _signing.string_to_sign(
+        method, _signing.body_sha256(body), _signing.canonical_url(path, query), headers or []
+    )
+    return _signing.sign(
+        client_id=CLIENT_ID, secret=SECRET, t=T, sts=sts, access_token=token, nonce=nonce
+    )
 
 
 def test_vendor_token_vector() -> None:
-    sts = _signing.string_to_sign("GET", _signing.EMPTY_BODY_SHA256,
-                                  "/v1.0/token?grant_type=1", HEADERS)
+    sts = _signing.string_to_sign(
+        "GET", _signing.EMPTY_BODY_SHA256, "/v1.0/token?grant_type=1", HEADERS
+    )
     assert sts == (
         "GET\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
         "area_id:29a33e8796834b1efa6\ncall_id:8afdb70ab2ed11eb85290242ac130003\n\n"
@@ -41,10 +52,9 @@ def test_vendor_token_vector() -> None:
 
 def test_vendor_business_vector_sorts_the_query() -> None:
     query = [("page_size", "50"), ("page_no", "1")]
-    assert _sign("GET", "/v2.0/apps/schema/users", query, token=TOKEN, nonce=NONCE,
-                 headers=HEADERS) == (
-        "AE4481C692AA80B25F3A7E12C3A5FD9BBF6251539DD78E565A1A72A508A88784"
-    )
+    assert _sign(
+        "GET", "/v2.0/apps/schema/users", query, token=TOKEN, nonce=NONCE, headers=HEADERS
+    ) == ("AE4481C692AA80B25F3A7E12C3A5FD9BBF6251539DD78E565A1A72A508A88784")
 
 
 def test_old_algorithm_vectors() -> None:
@@ -54,8 +64,12 @@ def test_old_algorithm_vectors() -> None:
     assert _signing.old_sign(client_id=CLIENT_ID, secret=SECRET, t=T, access_token=TOKEN) == (
         "36C30E300F226B68ADD014DD1EF56A81EDB7B7A817840485769B9D6C96D0FAA1"
     )
-    node = _signing.old_sign(client_id="this-is-mock-accessKey", secret="this-is-mock-secretKey",
-                             t="1615274964146", access_token="c5b8e7f847d1382d242e90a93be291cc")
+    node = _signing.old_sign(
+        client_id="this-is-mock-accessKey",
+        secret="this-is-mock-secretKey",
+        t="1615274964146",
+        access_token="c5b8e7f847d1382d242e90a93be291cc",
+    )
     assert node == "625F3177068C99E176760A64D598D0D6066798B19C2C5C374A424D4CE7E277FA"
 
 
@@ -94,29 +108,45 @@ def test_signature_comparison_is_case_insensitive() -> None:
 
 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
 values = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from("&=+%/, ?#"),
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
+    | st.sampled_from("&=+%/, ?#"),
     max_size=30,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(query=st.dictionaries(keys, values, max_size=6), body=st.none() | st.dictionaries(keys, values))
-def test_signed_string_matches_what_is_sent(query: dict[str, str], body: dict[str, str] | None) -> None:
+@given(
+    query=st.dictionaries(keys, values, max_size=6), body=st.none() | st.dictionaries(keys, values)
+)
+def test_signed_string_matches_what_is_sent(
+    query: dict[str, str], body: dict[str, str] | None
+) -> None:
     """A server that decodes the query it receives and hashes the bytes it receives computes the
     same signature the client sent, for any unicode, spaces or reserved characters."""
     payload = b"" if body is None else _protocol.encode_json(body)
     request = _protocol.prepare(
-        "POST" if body is not None else "GET", "/v2.0/cloud/thing/dev1/logs",
-        list(query.items()), payload, template="t", client_id=CLIENT_ID, secret=SECRET,
-        t_ms=int(T), nonce=NONCE, access_token=TOKEN,
+        "POST" if body is not None else "GET",
+        "/v2.0/cloud/thing/dev1/logs",
+        list(query.items()),
+        payload,
+        template="t",
+        client_id=CLIENT_ID,
+        secret=SECRET,
+        t_ms=int(T),
+        nonce=NONCE,
+        access_token=TOKEN,
     )
     sent = urlsplit("http://h" + request.target)
     received = parse_qsl(sent.query, keep_blank_values=True)
     assert sorted(received) == sorted(query.items())
-    sts = _signing.string_to_sign(request.method, _signing.body_sha256(request.body),
-                                  _signing.canonical_url(sent.path, received))
-    expected = _signing.sign(client_id=CLIENT_ID, secret=SECRET, t=T, sts=sts,
-                             access_token=TOKEN, nonce=NONCE)
+    sts = _signing.string_to_sign(
+        request.method,
+        _signing.body_sha256(request.body),
+        _signing.canonical_url(sent.path, received),
+    )
+    expected = _signing.sign(
+        client_id=CLIENT_ID, secret=SECRET, t=T, sts=sts, access_token=TOKEN, nonce=NONCE
+    )
     assert request.headers["sign"] == expected
     if body is not None:
         assert json.loads(request.body) == body

@@ -8,12 +8,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuya_thing_async import Credentials, Region, TuyaClient, _validation as v
+from tuya_thing_async import Credentials, Region, TuyaClient
+from tuya_thing_async import _validation as v
 from tuya_thing_async.config import ClientSettings, resolve_base_url
 from tuya_thing_async.errors import TuyaConfigError, TuyaValidationError
 
-BAD_IDS = ["", "a" * 65, "../token", "%2e%2e", "a/b", "a?x=1", "a#b", "a\r\nX: 1", "batch",
-           "device", "a b", "x" * 10_000, "é"]
+BAD_IDS = [
+    "",
+    "a" * 65,
+    "../token",
+    "%2e%2e",
+    "a/b",
+    "a?x=1",
+    "a#b",
+    "a\r\nX: 1",
+    "batch",
+    "device",
+    "a b",
+    "x" * 10_000,
+    "é",
+]
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
@@ -82,9 +96,14 @@ def test_regions_and_base_urls() -> None:
     assert resolve_base_url(Region.EU, None, False) == "https://openapi.tuyaeu.com"
     assert resolve_base_url("US_EAST", None, False) == "https://openapi-ueaz.tuyaus.com"
     assert resolve_base_url(None, "http://127.0.0.1:8765", True) == "http://127.0.0.1:8765"
-    for args in ((None, "http://example.com", True), (None, "http://127.0.0.1:1", False),
-                 ("MARS", None, False), (None, None, False), (None, "ftp://x", False),
-                 (None, "https://x/path", False)):
+    for args in (
+        (None, "http://example.com", True),
+        (None, "http://127.0.0.1:1", False),
+        ("MARS", None, False),
+        (None, None, False),
+        (None, "ftp://x", False),
+        (None, "https://x/path", False),
+    ):
         with pytest.raises(TuyaConfigError):
             resolve_base_url(*args)  # type: ignore[arg-type]
     with pytest.raises(TuyaConfigError):

@@ -1,0 +1,321 @@
+"""Token lifecycle, retries, clock skew and the retry budget, with an injected clock and
+random source (no real sleeping)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import aiohttp
+import pytest
+
+from tests.client.conftest import FakeTuya, Seen
+from tests.conftest import FakeClock
+from tuya_thing_async import (
+    TuyaAuthError,
+    TuyaClient,
+    TuyaClientClosedError,
+    TuyaConnectError,
+    TuyaOutcomeUnknownError,
+    TuyaPermissionError,
+    TuyaProtocolError,
+    TuyaRateLimitError,
+    TuyaRetryQuotaExceededError,
+    TuyaServerError,
+    TuyaTransportError,
+)
+
+DEV = "vdevo1"
+STATE = r"/v2\.0/cloud/thing/vdevo1/state"
+RESET = r"/v2\.0/cloud/thing/vdevo1/reset"
+FREEZE = r"/v2\.0/cloud/thing/vdevo1/freeze"
+MakeClient = Callable[..., TuyaClient]
+
+
+def _token_of(seen: Seen) -> str:
+    return seen.headers.get("access_token", "")
+
+
+async def test_fifty_concurrent_calls_on_an_expired_token_refresh_once(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    """The server expires token 1; every call gets 1010 once, exactly one refresh happens."""
+    expired = False
+
+    def state(seen: Seen) -> dict[str, object]:
+        if expired and _token_of(seen) == "CANARY-ACCESS-1":
+            return fake.fail(1010, "token is expired")
+        return fake.ok({"state": 0})
+
+    fake.on("GET", STATE, state)
+    async with make_client() as tuya:
+        await tuya.devices.get_state(DEV)
+        expired = True
+        results = await asyncio.gather(*(tuya.devices.get_state(DEV) for _ in range(50)))
+        assert len(results) == 50
+        assert (fake.refreshes, fake.grants) == (1, 1)
+        assert tuya.stats.token_refreshes == 1
+        assert len(fake.calls("GET", STATE)) <= 1 + 2 * 50
+
+
+async def test_spent_refresh_token_falls_back_to_one_grant(
+    fake: FakeTuya, make_client: MakeClient, clock: FakeClock
+) -> None:
+    fake.on("GET", STATE, fake.ok({"state": 0}))
+    fake.on("GET", r"/v1\.0/token/[^/]+", fake.fail(1010, "token invalid"))
+    async with make_client() as tuya:
+        await tuya.devices.get_state(DEV)
+        clock.advance(7200 - 30)  # inside the mandatory window: callers must wait
+        await tuya.devices.get_state(DEV)
+    assert len(fake.calls("GET", r"/v1\.0/token/.*")) == 1
+    assert fake.grants == 2
+
+
+async def test_failed_grant_reaches_every_waiter_without_looping(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    fake.on("GET", r"/v1\.0/token", fake.fail(1001, "secret invalid"))
+    async with make_client() as tuya:
+        outcomes = await asyncio.gather(
+            *(tuya.devices.get_state(DEV) for _ in range(20)), return_exceptions=True
+        )
+    assert all(isinstance(o, TuyaAuthError) and o.code == 1001 for o in outcomes)
+    assert len(fake.calls("GET", r"/v1\.0/token")) == 1
+    assert fake.calls("GET", STATE) == []
+
+
+async def test_token_error_is_retried_once_only(fake: FakeTuya, make_client: MakeClient) -> None:
+    fake.on("GET", STATE, fake.fail(1011, "token invalid"))
+    async with make_client() as tuya:
+        with pytest.raises(TuyaAuthError) as info:
+            await tuya.devices.get_state(DEV)
+    assert info.value.code == 1011
+    assert len(fake.calls("GET", STATE)) == 2
+    assert fake.refreshes == 1
+
+
+async def test_cancelled_refresh_leader_leaves_no_waiter_hanging(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    gate = asyncio.Event()
+    fake.on("GET", STATE, fake.ok({"state": 0}))
+    async with make_client() as tuya:
+        original = tuya._session._transport.send
+        calls = 0
+
+        async def slow_send(*args: object, **kwargs: object) -> object:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                await gate.wait()
+            return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+        tuya._session._transport.send = slow_send  # type: ignore[method-assign]
+        leader = asyncio.create_task(tuya.devices.get_state(DEV))
+        await asyncio.sleep(0.01)
+        waiters = [asyncio.create_task(tuya.devices.get_state(DEV)) for _ in range(10)]
+        await asyncio.sleep(0.01)
+        leader.cancel()
+        gate.set()
+        results = await asyncio.gather(*waiters)
+        assert len(results) == 10 and leader.cancelled()
+        assert fake.grants == 1
+
+
+async def test_clock_skew_is_learned_and_the_call_retried_once(
+    fake: FakeTuya, make_client: MakeClient, clock: FakeClock
+) -> None:
+    server_ms = int(clock.time() * 1000) - 600_000  # our clock is 10 minutes fast
+
+    def state(seen: Seen) -> dict[str, object]:
+        if abs(int(seen.headers["t"]) - server_ms) > 300_000:
+            return fake.fail(1013, "request time is invalid", t=server_ms)
+        return fake.ok({"state": 0}) | {"t": server_ms}
+
+    fake.on("GET", STATE, state)
+    fake.on("GET", r"/v1\.0/token", lambda s: fake._grant(s) | {"t": server_ms})
+    async with make_client() as tuya:
+        for _ in range(5):
+            await tuya.devices.get_state(DEV)
+    assert len(fake.calls("GET", STATE)) == 5  # the token answer's t already fixed the offset
+
+
+async def test_1013_with_server_time_resyncs(
+    fake: FakeTuya, make_client: MakeClient, clock: FakeClock
+) -> None:
+    fake.on(
+        "GET",
+        STATE,
+        fake.fail(1013, "request time is invalid", t=int(clock.time() * 1000) + 30_000),
+        fake.ok({"state": 1}),
+    )
+    async with make_client() as tuya:
+        assert (await tuya.devices.get_state(DEV)).frozen
+    sent = [int(s.headers["t"]) for s in fake.calls("GET", STATE)]
+    assert sent[1] - sent[0] == pytest.approx(30_000, abs=5)
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        ((429, "slow", "text/plain"), TuyaRateLimitError),
+        ("1199", TuyaRateLimitError),
+        ("1110", TuyaRateLimitError),
+        ("1111", TuyaRateLimitError),
+    ],
+)
+async def test_throttles_retry_three_times_with_full_jitter(
+    fake: FakeTuya,
+    make_client: MakeClient,
+    clock: FakeClock,
+    reply: object,
+    error: type[Exception],
+) -> None:
+    answer = fake.fail(int(reply)) if isinstance(reply, str) else reply
+    for route, call in ((STATE, "get_state"), (RESET, "reset")):
+        clock.sleeps.clear()
+        fake.on("POST" if route == RESET else "GET", route, answer)  # type: ignore[arg-type]
+        async with make_client(rng=lambda: 1.0) as tuya:
+            with pytest.raises(error) as info:
+                await getattr(tuya.devices, call)(DEV)
+        assert info.value.attempts == 3
+        assert len(fake.calls("POST" if route == RESET else "GET", route)) == 3
+        assert clock.sleeps == [1.0, 2.0]
+
+
+async def test_two_throttles_then_success(
+    fake: FakeTuya, make_client: MakeClient, clock: FakeClock
+) -> None:
+    fake.on("GET", STATE, (429, "x", "text/plain"), (429, "x", "text/plain"), fake.ok({"state": 0}))
+    async with make_client() as tuya:
+        await tuya.devices.get_state(DEV)
+        assert tuya.stats.retries == 2
+    assert len(fake.calls("GET", STATE)) == 3
+
+
+async def test_retry_after_sets_the_wait(
+    fake: FakeTuya, make_client: MakeClient, clock: FakeClock
+) -> None:
+    fake.on("GET", STATE, (503, "busy", "text/html", {"Retry-After": "4"}))
+    async with make_client(rng=lambda: 1.0) as tuya:
+        with pytest.raises(TuyaServerError) as info:
+            await tuya.devices.get_state(DEV)
+    assert info.value.retry_after == 4.0
+    assert clock.sleeps == [4.0, 4.0]
+
+
+async def test_5xx_retries_gets_and_idempotent_posts_but_not_reset(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    busy = (503, "<html>busy</html>", "text/html")
+    fake.on("GET", STATE, busy, busy, fake.ok({"state": 0}))
+    fake.on("POST", FREEZE, busy, busy, fake.ok(True))
+    fake.on("POST", RESET, (500, "<html>oops</html>", "text/html"))
+    async with make_client() as tuya:
+        await tuya.devices.get_state(DEV)
+        await tuya.devices.freeze(DEV)
+        with pytest.raises(TuyaOutcomeUnknownError, match="outcome is unknown"):
+            await tuya.devices.reset(DEV)
+    assert [
+        len(fake.calls(m, r)) for m, r in (("GET", STATE), ("POST", FREEZE), ("POST", RESET))
+    ] == [3, 3, 1]
+
+
+async def test_connection_reset_is_retried_for_reads_and_unknown_for_firmware_start(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    reset = aiohttp.ServerDisconnectedError()
+    fake.on("GET", STATE, reset, fake.ok({"state": 0}))
+    fake.on("POST", r"/v2\.0/cloud/thing/vdevo1/firmware/0", reset)
+    fake.on("DELETE", r"/v2\.0/cloud/thing/vdevo1", reset, fake.fail(1106, "permission deny"))
+    async with make_client() as tuya:
+        await tuya.devices.get_state(DEV)
+        with pytest.raises(TuyaOutcomeUnknownError) as info:
+            await tuya.firmware.start_update(DEV, channel=0)
+        assert isinstance(info.value, Exception) and info.value.attempts == 1
+        with pytest.raises(TuyaPermissionError) as denied:
+            await tuya.devices.delete(DEV)
+        assert denied.value.possibly_completed
+    assert len(fake.calls("POST", r"/v2\.0/cloud/thing/vdevo1/firmware/0")) == 1
+
+
+async def test_connect_failure_is_retried_even_for_reset(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    refused = aiohttp.ClientConnectorError(
+        aiohttp.client_reqrep.ConnectionKey("h", 443, True, True, None, None, None),
+        OSError(111, "Connection refused"),
+    )
+    fake.on("POST", RESET, refused, fake.ok(True))
+    async with make_client() as tuya:
+        await tuya.devices.reset(DEV)
+    fake.on("GET", STATE, refused)
+    async with make_client() as tuya:
+        with pytest.raises(TuyaConnectError):
+            await tuya.devices.get_state(DEV)
+
+
+async def test_malformed_body_is_retried_once_for_reads(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    fake.on("GET", STATE, (200, b'{"success":tr', "application/json"))
+    async with make_client() as tuya:
+        with pytest.raises(TuyaProtocolError):
+            await tuya.devices.get_state(DEV)
+    assert len(fake.calls("GET", STATE)) == 2
+
+
+async def test_retry_quota_allows_35_retries_then_fails_fast(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    fake.on("GET", STATE, (500, "x", "text/html"))
+    async with make_client() as tuya:
+        for _ in range(17):  # 2 retries each: 34 of the 500 // 14 = 35 the budget pays for
+            with pytest.raises(TuyaServerError):
+                await tuya.devices.get_state(DEV)
+        with pytest.raises(TuyaRetryQuotaExceededError) as info:
+            await tuya.devices.get_state(DEV)  # retry 35 is paid, retry 36 is not
+        assert isinstance(info.value.__cause__, TuyaServerError)
+        with pytest.raises(TuyaRetryQuotaExceededError):
+            await tuya.devices.get_state(DEV)  # fails fast after one attempt
+        assert tuya.stats.retries == 35
+    assert len(fake.calls("GET", STATE)) == 19 + 35
+
+
+async def test_deadline_stops_retries(
+    fake: FakeTuya, make_client: MakeClient, clock: FakeClock
+) -> None:
+    fake.on("GET", STATE, (429, "x", "text/plain"))
+    async with make_client(rng=lambda: 1.0, deadline=2.5) as tuya:
+        with pytest.raises(TuyaRateLimitError):
+            await tuya.devices.get_state(DEV)
+    assert clock.sleeps == [1.0]  # the 2 s wait would cross the 2.5 s deadline
+
+
+async def test_use_after_close_and_borrowed_session(
+    fake: FakeTuya, make_client: MakeClient
+) -> None:
+    tuya = make_client()
+    await tuya.aclose()
+    with pytest.raises(TuyaClientClosedError):
+        await tuya.devices.get_state(DEV)
+    with pytest.raises(TuyaClientClosedError):
+        async with tuya:
+            pass
+    fake.on("GET", STATE, fake.ok({"state": 0}))
+    async with aiohttp.ClientSession() as http:
+        borrowed = make_client()
+        borrowed._session._transport._session = http
+        borrowed._session._transport._owns_session = False
+        async with borrowed:
+            await borrowed.devices.get_state(DEV)
+        assert not http.closed
+
+
+async def test_transport_errors_are_sanitised(fake: FakeTuya, make_client: MakeClient) -> None:
+    fake.on("GET", STATE, aiohttp.ClientPayloadError("cut at https://x/v1.0/token/CANARY"))
+    async with make_client() as tuya:
+        with pytest.raises(TuyaTransportError) as info:
+            await tuya.devices.get_state(DEV)
+    assert "CANARY" not in str(info.value) and info.value.__cause__ is None
+    assert info.value.__suppress_context__
