@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import attrs
 
+from ._tasks import next_from, stop
 from .errors import TuyaBulkError, TuyaError
 from .models import Device
 
@@ -93,34 +94,12 @@ async def run_batches(
     workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, total))]
     try:
         for _ in range(total):
-            batch, found = await _next(outcomes, workers)
+            batch, found = await next_from(outcomes, workers)
             if isinstance(found, TuyaError) and mode is BulkMode.FAIL_FAST:
                 raise TuyaBulkError(f"batch of {len(batch)} device IDs failed", [found])
             yield batch, found
     finally:
-        for task in workers:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-
-
-async def _next(queue: asyncio.Queue[Outcome], workers: list[asyncio.Task[None]]) -> Outcome:
-    """The next outcome; re-raises a worker's unexpected (non-Tuya) crash instead of hanging."""
-    while True:
-        if not queue.empty():
-            return queue.get_nowait()
-        getter = asyncio.ensure_future(queue.get())
-        alive = [w for w in workers if not w.done()]
-        try:
-            done, _ = await asyncio.wait([getter, *alive], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not getter.done():
-                getter.cancel()
-                await asyncio.gather(getter, return_exceptions=True)
-        if getter in done:
-            return getter.result()
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+        await stop(workers)
 
 
 async def collect(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -10,6 +10,7 @@ from .. import _protocol as P
 from .. import _validation as v
 from .._converter import from_ms
 from ..errors import TuyaProtocolError, TuyaValidationError
+from ..harvest import Harvest, HarvestCheckpoint, HarvestProgress, check_checkpoint
 from ..models import LogType, OperationLog, Page, ReportLog
 from ..pagination import Paginator, read_cursor
 from ._base import Resource
@@ -184,6 +185,101 @@ class Logs(Resource):
             lambda c: self._page(P.REPORT_LOGS, path, params, "last_row_key", c, ReportLog),
             start_cursor=v.cursor(start_cursor),
             max_items=_max_items(max_items),
+        )
+
+    def harvest_reports(
+        self,
+        device_ids: Iterable[str],
+        *,
+        codes: Iterable[str],
+        start: datetime | None = None,
+        end: datetime | None = None,
+        size: int = 100,
+        concurrency: int = 4,
+        checkpoint: HarvestCheckpoint | None = None,
+        progress: Callable[[HarvestProgress], None] | None = None,
+    ) -> Harvest[ReportLog]:
+        """Every data-point report of many devices (``GET …/report-logs``), ``concurrency``
+        devices at a time; yields ``HarvestRecord(device_id, record)``, newest first per
+        device. Pass ``checkpoint=`` (see ``Harvest.checkpoint``) to resume a stopped job."""
+        ids = v.device_ids(device_ids)
+        joined = v.codes(codes, required=True)
+        assert joined is not None
+        start_ms, end_ms = self._resumed_window(start, end, checkpoint)
+        params = [
+            ("codes", joined),
+            ("start_time", start_ms),
+            ("end_time", end_ms),
+            ("size", v.page_size(size)),
+        ]
+        cp = check_checkpoint(checkpoint, int(start_ms), int(end_ms), f"codes={joined}")
+        return self._harvest(
+            ids, P.REPORT_LOGS, params, "last_row_key", ReportLog, cp, concurrency, progress
+        )
+
+    def harvest_operations(
+        self,
+        device_ids: Iterable[str],
+        *,
+        types: Iterable[LogType | int] | None = None,
+        codes: Iterable[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        size: int = 100,
+        concurrency: int = 4,
+        checkpoint: HarvestCheckpoint | None = None,
+        progress: Callable[[HarvestProgress], None] | None = None,
+    ) -> Harvest[OperationLog]:
+        """Every operation log of many devices (``GET …/logs``); see ``harvest_reports``."""
+        ids = v.device_ids(device_ids)
+        start_ms, end_ms = self._resumed_window(start, end, checkpoint)
+        params = [
+            ("type", _types(types)),
+            ("start_time", start_ms),
+            ("end_time", end_ms),
+            ("size", v.page_size(size)),
+        ]
+        joined = v.codes(codes, required=False)
+        if joined is not None:
+            params.append(("codes", joined))
+        filter_ = f"type={params[0][1]};codes={joined or ''}"
+        cp = check_checkpoint(checkpoint, int(start_ms), int(end_ms), filter_)
+        return self._harvest(
+            ids, P.OPERATION_LOGS, params, "start_row_key", OperationLog, cp, concurrency, progress
+        )
+
+    def _resumed_window(
+        self, start: datetime | None, end: datetime | None, checkpoint: HarvestCheckpoint | None
+    ) -> tuple[str, str]:
+        if checkpoint is not None and start is None and end is None:
+            return str(checkpoint.start_ms), str(checkpoint.end_ms)
+        return self._window(start, end)
+
+    def _harvest(
+        self,
+        ids: list[str],
+        route: P.Route,
+        params: list[tuple[str, str]],
+        cursor_param: str,
+        cls: type[T],
+        checkpoint: HarvestCheckpoint,
+        concurrency: int,
+        progress: Callable[[HarvestProgress], None] | None,
+    ) -> Harvest[T]:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise TuyaValidationError(f"concurrency must be an int >= 1, got {concurrency!r}")
+        self._session.check_open()
+
+        def stats() -> tuple[int, int]:
+            return self._session.stats.requests, self._session.stats.retries
+
+        return Harvest(
+            ids,
+            lambda dev, c: self._page(route, {"device_id": dev}, params, cursor_param, c, cls),
+            checkpoint,
+            concurrency=concurrency,
+            progress=progress,
+            stats=stats,
         )
 
 

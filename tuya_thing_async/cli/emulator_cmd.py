@@ -1,0 +1,48 @@
+"""``tuya-thing emulator serve``: run the Tuya-cloud emulator until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from ..emulator import FakeCloud, serve
+
+
+def add_parser(sub: Any) -> None:
+    emulator = sub.add_parser("emulator", help="the local Tuya-cloud emulator")
+    commands = emulator.add_subparsers(dest="emulator_command", required=True)
+    p = commands.add_parser("serve", help="serve a seeded emulator until interrupted")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--devices", type=int, default=50)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
+    p.add_argument("--qps", type=float, default=None, help="per-project limit (code 1199)")
+    p.add_argument("--token-ttl", type=int, default=7200, help="access-token lifetime, seconds")
+    p.add_argument("--access-id", default=None, help="project access ID to accept")
+    p.add_argument("--access-secret", default=None, help="project secret (random if omitted)")
+    p.set_defaults(run=run_serve)
+
+
+async def run_serve(args: argparse.Namespace) -> int:
+    knobs: dict[str, Any] = {
+        "latency": args.latency_ms / 1000,
+        "qps": args.qps,
+        "token_ttl": args.token_ttl,
+        "access_secret": args.access_secret,
+    }
+    if args.access_id:
+        knobs["access_id"] = args.access_id
+    cloud = FakeCloud.seeded(devices=args.devices, seed=args.seed, **knobs)
+    async with serve(cloud, args.host, args.port) as base_url:
+        print(f"Tuya-cloud emulator serving {len(cloud.devices)} devices at {base_url}")
+        print(f"  TUYA_BASE_URL={base_url}")
+        print(f"  TUYA_ACCESS_ID={cloud.access_id}")
+        print(f"  TUYA_ACCESS_SECRET={cloud.access_secret}")
+        print(f"  first device: {cloud.device_ids[0] if cloud.devices else '-'}")
+        print(f"  site spaces: {', '.join(cloud.site_space_ids)}")
+        print(f"  home spaces: {', '.join(cloud.home_space_ids[:5])} ...")
+        print("Press Ctrl+C to stop.", flush=True)
+        await asyncio.Event().wait()
+    return 0

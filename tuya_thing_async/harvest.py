@@ -1,0 +1,189 @@
+"""Fleet harvest: walk many devices' logs concurrently, stream every record once, resumably.
+
+A pool of workers (bounded concurrency) pages through one device at a time and hands whole
+pages to the consumer over a bounded queue, so memory stays flat however many records pass.
+The checkpoint advances as records are *yielded*: snapshot ``harvest.checkpoint`` after
+processing a record (or a batch of them) and a restarted job resumes exactly after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ._tasks import next_from, stop
+from .errors import TuyaValidationError
+from .models import Page
+from .pagination import Paginator
+
+T = TypeVar("T")
+FetchDevicePage = Callable[[str, str | None], Any]  # (device_id, cursor) -> Awaitable[Page[T]]
+
+
+@attrs.frozen
+class HarvestRecord(Generic[T]):
+    """One log record and the device it belongs to."""
+
+    device_id: str
+    record: T
+
+
+@attrs.frozen
+class HarvestProgress:
+    """Passed to the progress callback after each page and each finished device."""
+
+    devices_total: int
+    devices_done: int
+    records: int
+    pages: int
+    requests: int
+    retries: int
+
+
+@attrs.define
+class HarvestCheckpoint:
+    """Serializable resume point: per device, done or (cursor of the current page, records of
+    it already delivered); plus the window and filter it belongs to."""
+
+    start_ms: int
+    end_ms: int
+    filter: str
+    devices: dict[str, dict[str, Any]] = attrs.Factory(dict)
+
+    def is_done(self, device_id: str) -> bool:
+        return bool(self.devices.get(device_id, {}).get("done"))
+
+    def to_json(self) -> str:
+        return json.dumps(attrs.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> HarvestCheckpoint:
+        try:
+            data = json.loads(text)
+            return cls(
+                int(data["start_ms"]),
+                int(data["end_ms"]),
+                str(data["filter"]),
+                dict(data["devices"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            raise TuyaValidationError("not a harvest checkpoint") from None
+
+
+_Item = tuple[str, str | None, Page[Any], int]  # device, cursor requested, page, records to skip
+
+
+class Harvest(Generic[T]):
+    """Async iterator of ``HarvestRecord``s over many devices; an async context manager too."""
+
+    def __init__(
+        self,
+        device_ids: Sequence[str],
+        fetch: FetchDevicePage,
+        checkpoint: HarvestCheckpoint,
+        *,
+        concurrency: int,
+        progress: Callable[[HarvestProgress], None] | None,
+        stats: Callable[[], tuple[int, int]],
+    ) -> None:
+        self.checkpoint = checkpoint
+        self._ids = [d for d in device_ids if not checkpoint.is_done(d)]
+        self._total = len(device_ids)
+        self._fetch = fetch
+        self._concurrency = concurrency
+        self._progress = progress
+        self._stats = stats
+        self._gen: AsyncGenerator[HarvestRecord[T], None] | None = None
+        self.records = 0
+        self.pages = 0
+
+    def __aiter__(self) -> AsyncIterator[HarvestRecord[T]]:
+        if self._gen is not None:
+            raise RuntimeError("a Harvest can be iterated only once")
+        self._gen = self._run()
+        return self._gen
+
+    async def aclose(self) -> None:
+        if self._gen is not None:
+            await self._gen.aclose()
+
+    async def __aenter__(self) -> Harvest[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _walk(self, device_id: str, queue: asyncio.Queue[_Item | None]) -> None:
+        state = self.checkpoint.devices.get(device_id, {})
+        cursor, skip = state.get("cursor"), int(state.get("skip", 0))
+        pages = Paginator(lambda c: self._fetch(device_id, c), start_cursor=cursor)
+        async with pages:
+            async for page in pages.pages():
+                await queue.put((device_id, cursor, page, skip))
+                cursor, skip = page.cursor, 0
+
+    async def _worker(self, pending: list[str], queue: asyncio.Queue[_Item | None]) -> None:
+        while pending:
+            await self._walk(pending.pop(0), queue)
+        await queue.put(None)
+
+    async def _run(self) -> AsyncGenerator[HarvestRecord[T], None]:
+        pending = list(self._ids)
+        queue: asyncio.Queue[_Item | None] = asyncio.Queue(maxsize=self._concurrency)
+        workers = [
+            asyncio.create_task(self._worker(pending, queue))
+            for _ in range(min(self._concurrency, len(pending)))
+        ]
+        running = len(workers)
+        try:
+            while running:
+                item = await next_from(queue, workers)
+                if item is None:
+                    running -= 1
+                    continue
+                device_id, cursor, page, skip = item
+                for index, record in enumerate(page.items):
+                    if index < skip:
+                        continue
+                    self.checkpoint.devices[device_id] = {"cursor": cursor, "skip": index + 1}
+                    self.records += 1
+                    yield HarvestRecord(device_id, record)
+                self.pages += 1
+                self.checkpoint.devices[device_id] = (
+                    {"cursor": page.cursor, "skip": 0} if page.has_more else {"done": True}
+                )
+                self._report()
+        finally:
+            await stop(workers)
+
+    def _report(self) -> None:
+        if self._progress is not None:
+            requests, retries = self._stats()
+            done = sum(1 for d in self.checkpoint.devices.values() if d.get("done"))
+            self._progress(
+                HarvestProgress(self._total, done, self.records, self.pages, requests, retries)
+            )
+
+
+def check_checkpoint(
+    checkpoint: HarvestCheckpoint | None, start_ms: int, end_ms: int, filter_: str
+) -> HarvestCheckpoint:
+    """A fresh checkpoint, or the given one if it belongs to the same window and filter."""
+    if checkpoint is None:
+        return HarvestCheckpoint(start_ms, end_ms, filter_)
+    if (checkpoint.start_ms, checkpoint.end_ms, checkpoint.filter) != (start_ms, end_ms, filter_):
+        raise TuyaValidationError(
+            "the checkpoint belongs to another window or filter; resume with the same "
+            "start, end and codes/types (or omit start and end to reuse the checkpoint's)"
+        )
+    return checkpoint
