@@ -302,7 +302,7 @@ class FakeCloud:
             if fw.outcome == 3:
                 fw.current_version = fw.version
                 self.add_operation(record, finished, 6, "firmware", fw.version)
-                self.add_operation(record, finished + 5000, 9, "", "restart")
+                self.add_operation(record, finished, 9, "", "restart")
             else:
                 self.add_operation(record, finished, 6, "firmware", f"failed:{fw.outcome}")
             fw.outcome = 3
