@@ -64,3 +64,12 @@ async def tuya(cloud: FakeCloud, base_url: str) -> AsyncIterator[TuyaClient]:
         cloud.credentials, base_url=base_url, insecure_http=True, settings=fast_settings()
     ) as client:
         yield client
+
+
+def client_tasks() -> list[asyncio.Task[object]]:
+    """Pending tasks other than the current one and the in-process emulator's connections."""
+    return [
+        t
+        for t in asyncio.all_tasks()
+        if t is not asyncio.current_task() and "RequestHandler.start" not in repr(t)
+    ]
