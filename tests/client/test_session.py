@@ -319,3 +319,39 @@ async def test_transport_errors_are_sanitised(fake: FakeTuya, make_client: MakeC
             await tuya.devices.get_state(DEV)
     assert "CANARY" not in str(info.value) and info.value.__cause__ is None
     assert info.value.__suppress_context__
+
+
+async def test_advisory_window_refreshes_in_the_background(
+    fake: FakeTuya, make_client: MakeClient, clock: FakeClock
+) -> None:
+    fake.on("GET", STATE, fake.ok({"state": 0}))
+    async with make_client() as tuya:
+        await tuya.devices.get_state(DEV)
+        clock.advance(7200 - 200)  # 200 s of token life left: advisory, not mandatory
+        results = await asyncio.gather(*(tuya.devices.get_state(DEV) for _ in range(100)))
+        tokens = {_token_of(s) for s in fake.calls("GET", STATE)[1:101]}
+        assert len(results) == 100 and tokens == {"CANARY-ACCESS-1"}  # nobody waited
+        await asyncio.sleep(0.01)
+        assert fake.refreshes == 1
+        await tuya.devices.get_state(DEV)
+        assert _token_of(fake.calls("GET", STATE)[-1]) == "CANARY-ACCESS-2"
+
+
+async def test_rate_limiter_spaces_requests(
+    fake: FakeTuya, make_client: MakeClient, clock: FakeClock
+) -> None:
+    fake.on("GET", STATE, fake.ok({"state": 0}))
+    stamps: list[float] = []
+    original = fake._routes[0][2]
+
+    def stamp(seen: Seen) -> object:
+        stamps.append(clock.monotonic())
+        return original(seen)
+
+    fake.on("GET", STATE, stamp)  # type: ignore[arg-type]
+    async with make_client(rate=10.0, burst=1) as tuya:
+        await asyncio.gather(*(tuya.devices.get_state(DEV) for _ in range(40)))
+    assert len(stamps) == 40
+    assert stamps[-1] - stamps[0] >= 3.8  # 40 calls at 10/s (the token grant used one slot)
+    for start in stamps:
+        assert sum(1 for s in stamps if start <= s < start + 1.0) <= 11

@@ -15,30 +15,52 @@ from tuya_thing_async import Credentials, TuyaClient
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_readme_quickstart_runs() -> None:
+def test_readme_examples_run(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
     runnable = [b for b in blocks if "asyncio.run(main())" in b]
     assert runnable
     for block in runnable:
-        result = subprocess.run([sys.executable, "-W", "error", "-c", block],
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-W", "error", "-c", block],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
         assert result.returncode == 0, result.stderr
 
 
 def test_pytest_plugin_in_a_user_project(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["tuya_thing_async.pytest_plugin"]\n')
-    (tmp_path / "test_user.py").write_text(textwrap.dedent("""
+    (tmp_path / "test_user.py").write_text(
+        textwrap.dedent("""
         async def test_uses_fixtures(tuya_client, tuya_cloud):
             device = await tuya_client.devices.get(tuya_cloud.device_ids[0])
             assert device.id == tuya_cloud.device_ids[0]
             assert tuya_cloud.hits["GET /v2.0/cloud/thing/{device_id}"] == 1
-    """))
+    """)
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o",
-         "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function", "-W",
-         "error", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            "-W",
+            "error",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
@@ -46,8 +68,18 @@ def test_pytest_plugin_in_a_user_project(tmp_path: Path) -> None:
 
 async def test_emulator_serve_command_in_another_process() -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tuya_thing_async", "emulator", "serve", "--port", "0",
-        "--devices", "5", "--access-secret", "s3cr3t", stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tuya_thing_async",
+        "emulator",
+        "serve",
+        "--port",
+        "0",
+        "--devices",
+        "5",
+        "--access-secret",
+        "s3cr3t",
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
         assert proc.stdout is not None
@@ -73,8 +105,20 @@ async def test_emulator_serve_command_in_another_process() -> None:
 def test_demo_runs_and_writes_jsonl(tmp_path: Path) -> None:
     out = tmp_path / "h.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "tuya_thing_async", "demo", "--devices", "6", "--out", str(out),
-         "--quiet"], capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "tuya_thing_async",
+            "demo",
+            "--devices",
+            "6",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "transferred to home space" in result.stdout and "succeeded" in result.stdout
