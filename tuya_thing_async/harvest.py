@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -19,7 +18,7 @@ import attrs
 from ._tasks import next_from, stop
 from .errors import TuyaValidationError
 from .models import Page
-from .pagination import Paginator
+from .pagination import OneShotStream, Paginator
 
 T = TypeVar("T")
 FetchDevicePage = Callable[[str, str | None], Any]  # (device_id, cursor) -> Awaitable[Page[T]]
@@ -78,7 +77,7 @@ class HarvestCheckpoint:
 _Item = tuple[str, str | None, Page[Any], int]  # device, cursor requested, page, records to skip
 
 
-class Harvest(Generic[T]):
+class Harvest(OneShotStream, Generic[T]):
     """Async iterator of ``HarvestRecord``s over many devices; an async context manager too."""
 
     def __init__(
@@ -98,30 +97,11 @@ class Harvest(Generic[T]):
         self._concurrency = concurrency
         self._progress = progress
         self._stats = stats
-        self._gen: AsyncGenerator[HarvestRecord[T], None] | None = None
         self.records = 0
         self.pages = 0
 
     def __aiter__(self) -> AsyncIterator[HarvestRecord[T]]:
-        if self._gen is not None:
-            raise RuntimeError("a Harvest can be iterated only once")
-        self._gen = self._run()
-        return self._gen
-
-    async def aclose(self) -> None:
-        if self._gen is not None:
-            await self._gen.aclose()
-
-    async def __aenter__(self) -> Harvest[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
+        return self._start(self._run())
 
     async def _walk(self, device_id: str, queue: asyncio.Queue[_Item | None]) -> None:
         state = self.checkpoint.devices.get(device_id, {})

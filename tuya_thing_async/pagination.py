@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from .errors import TuyaError, TuyaPaginationLoopError, TuyaProtocolError
 from .models import Page
 
-__all__ = ["Page", "Paginator", "read_cursor"]
+__all__ = ["OneShotStream", "Page", "Paginator", "read_cursor"]
 
 T = TypeVar("T")
 FetchPage = Callable[[str | None], Awaitable[Page[T]]]
@@ -44,7 +44,36 @@ def read_cursor(result: Mapping[str, Any], requested: str | None) -> tuple[str |
     return cursor, True
 
 
-class Paginator(Generic[T]):
+class OneShotStream:
+    """Base of ``Paginator`` and ``Harvest``: iterated once, closed by ``async with`` (or
+    ``aclose()``) so that ``break`` releases everything before the block exits."""
+
+    _gen: AsyncGenerator[Any, None] | None = None
+
+    def _start(self, gen: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+        if self._gen is not None:
+            raise RuntimeError(f"a {type(self).__name__} can be iterated only once")
+        self._gen = gen
+        return gen
+
+    async def aclose(self) -> None:
+        """Stop iterating and release everything now (also done by ``async with``)."""
+        if self._gen is not None:
+            await self._gen.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class Paginator(OneShotStream, Generic[T]):
     """Every item (``async for``) or every page (``.pages()``) of a cursor-paged listing.
 
     ``cursor`` is the resume point: the cursor of the next page not yet fetched. Errors raised
@@ -58,7 +87,6 @@ class Paginator(Generic[T]):
         self._fetch = fetch
         self.cursor = start_cursor
         self._max_items = max_items
-        self._gen: AsyncGenerator[Any, None] | None = None
         self.pages_fetched = 0
         self.items_yielded = 0
 
@@ -86,15 +114,18 @@ class Paginator(Generic[T]):
             if not page.has_more:
                 return
 
+    def _full(self) -> bool:
+        return self._max_items is not None and self.items_yielded >= self._max_items
+
     async def _items(self) -> AsyncGenerator[T, None]:
+        if self._full():
+            return
         async for page in self._walk():
             for item in page.items:
-                if self._max_items is not None and self.items_yielded >= self._max_items:
-                    return
                 self.items_yielded += 1
                 yield item
-            if self._max_items is not None and self.items_yielded >= self._max_items:
-                return
+                if self._full():
+                    return
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Iterate whole pages; ``page.cursor`` is the checkpoint after each one."""
@@ -102,25 +133,3 @@ class Paginator(Generic[T]):
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._start(self._items())
-
-    def _start(self, gen: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
-        if self._gen is not None:
-            raise RuntimeError("a Paginator can be iterated only once")
-        self._gen = gen
-        return gen
-
-    async def aclose(self) -> None:
-        """Stop iterating and release everything now (also done by ``async with``)."""
-        if self._gen is not None:
-            await self._gen.aclose()
-
-    async def __aenter__(self) -> Paginator[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -90,18 +90,13 @@ class FakeTuya:
 
     def _grant(self, seen: Seen) -> Reply:
         self.grants += 1
-        n = self.grants + self.refreshes
-        return self.ok(
-            {
-                "access_token": f"CANARY-ACCESS-{n}",
-                "refresh_token": f"CANARY-REFRESH-{n}",
-                "expire_time": 7200,
-                "uid": "u",
-            }
-        )
+        return self._pair()
 
     def _refresh(self, seen: Seen) -> Reply:
         self.refreshes += 1
+        return self._pair()
+
+    def _pair(self) -> dict[str, Any]:
         n = self.grants + self.refreshes
         return self.ok(
             {

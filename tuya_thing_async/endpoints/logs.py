@@ -1,10 +1,13 @@
-"""Log endpoints: operation logs and data-point report logs, one page or every page."""
+"""Log endpoints: operation logs and data-point report logs; one page, every page, or a
+whole fleet's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
+
+import attrs
 
 from .. import _protocol as P
 from .. import _validation as v
@@ -16,9 +19,23 @@ from ..pagination import Paginator, read_cursor
 from ._base import Resource
 
 T = TypeVar("T")
+Query = list[tuple[str, str]]
 #: Tuya keeps device logs for 7 days (free edition); the default window.
 RETENTION = timedelta(days=7)
 ALL_TYPES: tuple[LogType, ...] = tuple(LogType)
+
+
+@attrs.frozen
+class _Kind(Generic[T]):
+    """What differs between the two log endpoints."""
+
+    route: P.Route
+    cursor_param: str
+    model: type[T]
+
+
+OPERATIONS = _Kind(P.OPERATION_LOGS, "start_row_key", OperationLog)
+REPORTS = _Kind(P.REPORT_LOGS, "last_row_key", ReportLog)
 
 
 def _types(types: Iterable[LogType | int] | None) -> str:
@@ -34,80 +51,77 @@ def _types(types: Iterable[LogType | int] | None) -> str:
     return ",".join(dict.fromkeys(out))
 
 
+def _operation_filter(types: Iterable[LogType | int] | None, codes: Iterable[str] | None) -> Query:
+    query = [("type", _types(types))]
+    joined = v.codes(codes, required=False)
+    return query if joined is None else [*query, ("codes", joined)]
+
+
+def _report_filter(codes: Iterable[str]) -> Query:
+    return [("codes", v.codes(codes, required=True) or "")]
+
+
+def _max_items(value: int | None) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise TuyaValidationError(f"max_items must be a non-negative int, got {value!r}")
+    return value
+
+
 class Logs(Resource):
     """``tuya.logs``: ``/v2.0/cloud/thing/{device_id}/logs`` and ``/report-logs``."""
 
-    def _window(self, start: datetime | None, end: datetime | None) -> tuple[str, str]:
-        if end is None:
-            end = from_ms(self._session.settings.clock.time() * 1000)
-        if start is None:
-            start = end - RETENTION
-        return v.window(start, end)
-
-    def _operation_params(
+    def _query(
         self,
-        device_id: str,
-        types: Iterable[LogType | int] | None,
+        filter_: Query,
         start: datetime | None,
         end: datetime | None,
-        codes: Iterable[str] | None,
         size: int,
-    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
-        start_ms, end_ms = self._window(start, end)
-        params = [
-            ("type", _types(types)),
+        checkpoint: HarvestCheckpoint | None = None,
+    ) -> Query:
+        """Filter, window (default: the last 7 days) and page size as Tuya's query."""
+        if checkpoint is not None and start is None and end is None:
+            start_ms, end_ms = str(checkpoint.start_ms), str(checkpoint.end_ms)
+        else:
+            end = end or from_ms(self._session.settings.clock.time() * 1000)
+            start_ms, end_ms = v.window(start or end - RETENTION, end)
+        return [
+            *filter_,
             ("start_time", start_ms),
             ("end_time", end_ms),
             ("size", v.page_size(size)),
         ]
-        joined = v.codes(codes, required=False)
-        if joined is not None:
-            params.append(("codes", joined))
-        return {"device_id": v.device_id(device_id)}, params
-
-    def _report_params(
-        self,
-        device_id: str,
-        codes: Iterable[str],
-        start: datetime | None,
-        end: datetime | None,
-        size: int,
-    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
-        start_ms, end_ms = self._window(start, end)
-        joined = v.codes(codes, required=True)
-        assert joined is not None
-        params = [
-            ("codes", joined),
-            ("start_time", start_ms),
-            ("end_time", end_ms),
-            ("size", v.page_size(size)),
-        ]
-        return {"device_id": v.device_id(device_id)}, params
 
     async def _page(
-        self,
-        route: P.Route,
-        path: dict[str, str],
-        params: list[tuple[str, str]],
-        cursor_param: str,
-        cursor: str | None,
-        cls: type[T],
+        self, kind: _Kind[T], device_id: str, query: Query, cursor: str | None
     ) -> Page[T]:
-        query = [*params, (cursor_param, cursor)] if cursor else params
-        env = await self._session.call(route, path, query)
+        route = kind.route
+        full = [*query, (kind.cursor_param, cursor)] if cursor else query
+        env = await self._session.call(route, {"device_id": device_id}, full)
         result: Any = env.result
         if not isinstance(result, dict):
             raise TuyaProtocolError(
                 "expected a log page object", method=route.method, path=route.template
             )
-        items = self._models(result.get("logs") or [], cls, route)
+        items = self._models(result.get("logs") or [], kind.model, route)
         next_cursor, has_more = read_cursor(result, cursor)
         total = result.get("total")
-        return Page(
-            tuple(items),
-            next_cursor,
-            has_more,
-            total if isinstance(total, int) and not isinstance(total, bool) else None,
+        if not isinstance(total, int) or isinstance(total, bool):
+            total = None
+        return Page(tuple(items), next_cursor, has_more, total)
+
+    def _paginator(
+        self,
+        kind: _Kind[T],
+        device_id: str,
+        query: Query,
+        start_cursor: str | None,
+        max_items: int | None,
+    ) -> Paginator[T]:
+        device_id = v.device_id(device_id)
+        return Paginator(
+            lambda c: self._page(kind, device_id, query, c),
+            start_cursor=v.cursor(start_cursor),
+            max_items=_max_items(max_items),
         )
 
     async def list_operations(
@@ -126,10 +140,8 @@ class Logs(Resource):
         ``types`` filters event types (all 10 by default); the window defaults to the last
         7 days; ``cursor`` is a previous page's ``cursor``.
         """
-        path, params = self._operation_params(device_id, types, start, end, codes, size)
-        return await self._page(
-            P.OPERATION_LOGS, path, params, "start_row_key", v.cursor(cursor), OperationLog
-        )
+        query = self._query(_operation_filter(types, codes), start, end, size)
+        return await self._page(OPERATIONS, v.device_id(device_id), query, v.cursor(cursor))
 
     def iter_operations(
         self,
@@ -144,12 +156,8 @@ class Logs(Resource):
         max_items: int | None = None,
     ) -> Paginator[OperationLog]:
         """Every operation log of the window, page by page (``GET …/logs``), newest first."""
-        path, params = self._operation_params(device_id, types, start, end, codes, size)
-        return Paginator(
-            lambda c: self._page(P.OPERATION_LOGS, path, params, "start_row_key", c, OperationLog),
-            start_cursor=v.cursor(start_cursor),
-            max_items=_max_items(max_items),
-        )
+        query = self._query(_operation_filter(types, codes), start, end, size)
+        return self._paginator(OPERATIONS, device_id, query, start_cursor, max_items)
 
     async def list_reports(
         self,
@@ -163,10 +171,8 @@ class Logs(Resource):
     ) -> Page[ReportLog]:
         """``GET /v2.0/cloud/thing/{device_id}/report-logs``: one page of data-point reports
         for ``codes``, newest first; the window defaults to the last 7 days."""
-        path, params = self._report_params(device_id, codes, start, end, size)
-        return await self._page(
-            P.REPORT_LOGS, path, params, "last_row_key", v.cursor(cursor), ReportLog
-        )
+        query = self._query(_report_filter(codes), start, end, size)
+        return await self._page(REPORTS, v.device_id(device_id), query, v.cursor(cursor))
 
     def iter_reports(
         self,
@@ -180,12 +186,8 @@ class Logs(Resource):
         max_items: int | None = None,
     ) -> Paginator[ReportLog]:
         """Every data-point report of the window, page by page (``GET …/report-logs``)."""
-        path, params = self._report_params(device_id, codes, start, end, size)
-        return Paginator(
-            lambda c: self._page(P.REPORT_LOGS, path, params, "last_row_key", c, ReportLog),
-            start_cursor=v.cursor(start_cursor),
-            max_items=_max_items(max_items),
-        )
+        query = self._query(_report_filter(codes), start, end, size)
+        return self._paginator(REPORTS, device_id, query, start_cursor, max_items)
 
     def harvest_reports(
         self,
@@ -201,21 +203,10 @@ class Logs(Resource):
     ) -> Harvest[ReportLog]:
         """Every data-point report of many devices (``GET …/report-logs``), ``concurrency``
         devices at a time; yields ``HarvestRecord(device_id, record)``, newest first per
-        device. Pass ``checkpoint=`` (see ``Harvest.checkpoint``) to resume a stopped job."""
-        ids = v.device_ids(device_ids)
-        joined = v.codes(codes, required=True)
-        assert joined is not None
-        start_ms, end_ms = self._resumed_window(start, end, checkpoint)
-        params = [
-            ("codes", joined),
-            ("start_time", start_ms),
-            ("end_time", end_ms),
-            ("size", v.page_size(size)),
-        ]
-        cp = check_checkpoint(checkpoint, int(start_ms), int(end_ms), f"codes={joined}")
-        return self._harvest(
-            ids, P.REPORT_LOGS, params, "last_row_key", ReportLog, cp, concurrency, progress
-        )
+        device. Pass ``checkpoint=`` (see ``Harvest.checkpoint``) to resume a stopped job;
+        without ``start``/``end`` the checkpoint's window is reused."""
+        query = self._query(_report_filter(codes), start, end, size, checkpoint)
+        return self._harvest(REPORTS, device_ids, query, checkpoint, concurrency, progress)
 
     def harvest_operations(
         self,
@@ -231,59 +222,33 @@ class Logs(Resource):
         progress: Callable[[HarvestProgress], None] | None = None,
     ) -> Harvest[OperationLog]:
         """Every operation log of many devices (``GET …/logs``); see ``harvest_reports``."""
-        ids = v.device_ids(device_ids)
-        start_ms, end_ms = self._resumed_window(start, end, checkpoint)
-        params = [
-            ("type", _types(types)),
-            ("start_time", start_ms),
-            ("end_time", end_ms),
-            ("size", v.page_size(size)),
-        ]
-        joined = v.codes(codes, required=False)
-        if joined is not None:
-            params.append(("codes", joined))
-        filter_ = f"type={params[0][1]};codes={joined or ''}"
-        cp = check_checkpoint(checkpoint, int(start_ms), int(end_ms), filter_)
-        return self._harvest(
-            ids, P.OPERATION_LOGS, params, "start_row_key", OperationLog, cp, concurrency, progress
-        )
-
-    def _resumed_window(
-        self, start: datetime | None, end: datetime | None, checkpoint: HarvestCheckpoint | None
-    ) -> tuple[str, str]:
-        if checkpoint is not None and start is None and end is None:
-            return str(checkpoint.start_ms), str(checkpoint.end_ms)
-        return self._window(start, end)
+        query = self._query(_operation_filter(types, codes), start, end, size, checkpoint)
+        return self._harvest(OPERATIONS, device_ids, query, checkpoint, concurrency, progress)
 
     def _harvest(
         self,
-        ids: list[str],
-        route: P.Route,
-        params: list[tuple[str, str]],
-        cursor_param: str,
-        cls: type[T],
-        checkpoint: HarvestCheckpoint,
+        kind: _Kind[T],
+        device_ids: Iterable[str],
+        query: Query,
+        checkpoint: HarvestCheckpoint | None,
         concurrency: int,
         progress: Callable[[HarvestProgress], None] | None,
     ) -> Harvest[T]:
+        ids = v.device_ids(device_ids)
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise TuyaValidationError(f"concurrency must be an int >= 1, got {concurrency!r}")
+        params = dict(query)
+        filter_ = ";".join(f"{k}={params[k]}" for k in ("type", "codes") if k in params)
+        cp = check_checkpoint(
+            checkpoint, int(params["start_time"]), int(params["end_time"]), filter_
+        )
         self._session.check_open()
-
-        def stats() -> tuple[int, int]:
-            return self._session.stats.requests, self._session.stats.retries
-
+        stats = self._session.stats
         return Harvest(
             ids,
-            lambda dev, c: self._page(route, {"device_id": dev}, params, cursor_param, c, cls),
-            checkpoint,
+            lambda dev, c: self._page(kind, dev, query, c),
+            cp,
             concurrency=concurrency,
             progress=progress,
-            stats=stats,
+            stats=lambda: (stats.requests, stats.retries),
         )
-
-
-def _max_items(value: int | None) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise TuyaValidationError(f"max_items must be a non-negative int, got {value!r}")
-    return value
