@@ -56,6 +56,8 @@ def emulator_process(devices: int = 50, latency_ms: float = 0.0) -> Iterator[dic
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 class MinimalClient:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -15,20 +16,59 @@ from tuya_thing_async import Credentials, TuyaClient
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_readme_examples_run(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    runnable = [b for b in blocks if "asyncio.run(main())" in b]
-    assert runnable
-    for block in runnable:
+README = (ROOT / "README.md").read_text()
+
+
+def test_readme_python_blocks_run(tmp_path: Path) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert len(blocks) >= 4
+    for block in blocks:
+        if block.startswith("pytest_plugins"):
+            (tmp_path / "conftest.py").write_text(block.split("\n")[0] + "\n")
+            (tmp_path / "test_readme.py").write_text(block.split("\n", 1)[1])
+            cmd = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-o",
+                "asyncio_mode=auto",
+                "-o",
+                "asyncio_default_fixture_loop_scope=function",
+                "-W",
+                "error",
+                str(tmp_path / "test_readme.py"),
+            ]
+        else:
+            cmd = [sys.executable, "-W", "error", "-c", block]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert result.returncode == 0, block[:200] + result.stdout + result.stderr
+
+
+def test_readme_cli_commands_run(tmp_path: Path) -> None:
+    bash = re.findall(r"```bash\n(.*?)```", README, re.S)
+    lines = [
+        line
+        for block in bash
+        for line in block.splitlines()
+        if (line.startswith("tuya-thing ")
+        and "--emulator" in line)
+        or line.startswith("tuya-thing emulator devices")
+    ]
+    assert len(lines) >= 8
+    for line in lines:
+        args = shlex.split(line)[1:]
         result = subprocess.run(
-            [sys.executable, "-W", "error", "-c", block],
+            [sys.executable, "-m", "tuya_thing_async", *args],
             capture_output=True,
             text=True,
             timeout=120,
             cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
         )
-        assert result.returncode == 0, result.stderr
+        assert result.returncode == 0, line + "\n" + result.stderr
 
 
 def test_pytest_plugin_in_a_user_project(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The ``tuya-thing`` command line: ``demo`` and ``emulator serve``.
+"""The ``tuya-thing`` command line: ``demo``, ``devices``, ``logs``, ``harvest``, ``firmware``
+and ``emulator``. Every command takes ``--emulator`` to run against an embedded emulator.
 
 Exit codes: 0 ok, 1 API error, 2 usage or configuration error, 130 interrupted.
 """
@@ -7,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 import sys
 from collections.abc import Sequence
 
 from ..errors import TuyaAPIError, TuyaConfigError, TuyaError, TuyaValidationError
-from . import demo as demo
-from . import emulator_cmd as emulator_cmd
+from . import demo, devices_cmd, emulator_cmd, firmware_cmd, logs_cmd
+
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,16 +24,30 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tuya-thing", description="Tuya Cloud Device Management from the command line."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    demo.add_parser(sub)
-    emulator_cmd.add_parser(sub)
+    for module in (demo, devices_cmd, logs_cmd, firmware_cmd, emulator_cmd):
+        module.add_parser(sub)
     return parser
 
 
+def _join_relative_times(argv: Sequence[str]) -> list[str]:
+    """``--start -24h`` reads as two options to argparse; pass it as ``--start=-24h``."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in ("--start", "--end") and re.fullmatch(r"-[\d.]+[smhdw]", arg):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_join_relative_times(sys.argv[1:] if argv is None else argv))
     try:
         code: int = asyncio.run(args.run(args))
         return code
+    except BrokenPipeError:  # e.g. piped into head: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

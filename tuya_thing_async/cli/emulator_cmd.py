@@ -23,6 +23,17 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--access-id", default=None, help="project access ID to accept")
     p.add_argument("--access-secret", default=None, help="project secret (random if omitted)")
     p.set_defaults(run=run_serve)
+    ids = commands.add_parser("devices", help="print the seeded fleet's device IDs")
+    ids.add_argument("--devices", type=int, default=50)
+    ids.add_argument("--seed", type=int, default=7)
+    ids.set_defaults(run=run_devices)
+
+
+async def run_devices(args: argparse.Namespace) -> int:
+    """The same IDs ``serve`` and ``--emulator`` use (the fleet is deterministic)."""
+    for device in FakeCloud.seeded(devices=args.devices, seed=args.seed).devices.values():
+        print(f"{device.id}  {device.kind:<8}  {device.custom_name}")
+    return 0
 
 
 async def run_serve(args: argparse.Namespace) -> int:

@@ -227,5 +227,9 @@ def make_fleet(
     rng = random.Random(seed)
     sites = [str(100_000 + rng.randint(0, 899_999)) for _ in range(max(1, devices // 25 + 1))]
     homes = [str(2_000_000 + rng.randint(0, 7_999_999)) for _ in range(max(2, devices // 2))]
-    fleet = [make_device(rng, i, now_ms, sites[i % len(sites)]) for i in range(devices)]
+    # one generator per device: device N is the same whatever the fleet's size
+    fleet = [
+        make_device(random.Random(f"{seed}:{i}"), i, now_ms, sites[i % len(sites)])
+        for i in range(devices)
+    ]
     return fleet, sites, homes

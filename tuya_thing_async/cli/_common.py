@@ -1,0 +1,188 @@
+"""What every ``tuya-thing`` command shares: connection options, credentials from flags or the
+environment, the embedded emulator, times, output formats and confirmation."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import json
+import os
+import re
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from ..client import TuyaClient
+from ..config import ClientSettings, Credentials, Region
+from ..emulator import FakeCloud, serve
+from ..errors import TuyaConfigError
+from . import _ui
+
+_RELATIVE = re.compile(r"-(\d+(?:\.\d+)?)([smhdw])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_time(text: str) -> datetime:
+    """ISO 8601 (naive means UTC), ``now``, or relative to now: ``-30m``, ``-24h``, ``-7d``."""
+    value = text.strip()
+    if value == "now":
+        return datetime.now(UTC)
+    if m := _RELATIVE.fullmatch(value):
+        return datetime.now(UTC) - timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time: use ISO 8601 (2026-11-20T08:00:00+01:00), now, or -24h"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def add_common(parser: argparse.ArgumentParser, *, mutating: bool = False) -> None:
+    """Connection and output options, accepted after any leaf command."""
+    g = parser.add_argument_group("connection")
+    g.add_argument(
+        "--emulator",
+        action="store_true",
+        help="run against a fresh embedded emulator (seeded, no account needed)",
+    )
+    g.add_argument("--access-id", default=None, help="project access ID (env TUYA_ACCESS_ID)")
+    g.add_argument("--access-secret", default=None, help="project secret (env TUYA_ACCESS_SECRET)")
+    g.add_argument(
+        "--region",
+        default=None,
+        choices=[r.name for r in Region],
+        help="data center (env TUYA_REGION)",
+    )
+    g.add_argument(
+        "--base-url", default=None, help="base URL instead of a region (env TUYA_BASE_URL)"
+    )
+    g.add_argument("--rate", type=float, default=10.0, help="client requests per second")
+    o = parser.add_argument_group("output")
+    o.add_argument(
+        "--format",
+        choices=["json", "table"],
+        default=None,
+        help="default: table on a terminal, JSON otherwise",
+    )
+    o.add_argument("--quiet", action="store_true", help="no progress bars")
+    if mutating:
+        parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+def credentials(args: argparse.Namespace) -> tuple[Credentials, Region | None, str | None]:
+    """Credentials and endpoint from flags, else the environment; a clear error if missing."""
+    access_id = args.access_id or os.environ.get("TUYA_ACCESS_ID")
+    secret = args.access_secret or os.environ.get("TUYA_ACCESS_SECRET")
+    if not access_id or not secret:
+        raise TuyaConfigError(
+            "no credentials: pass --access-id and --access-secret, set TUYA_ACCESS_ID and "
+            "TUYA_ACCESS_SECRET, or use --emulator"
+        )
+    base_url = args.base_url or os.environ.get("TUYA_BASE_URL")
+    region_name = args.region or os.environ.get("TUYA_REGION")
+    if not base_url and not region_name:
+        raise TuyaConfigError(
+            "no endpoint: pass --region or --base-url (or set TUYA_REGION / TUYA_BASE_URL)"
+        )
+    try:
+        region = Region[region_name.upper()] if region_name and not base_url else None
+    except KeyError:
+        raise TuyaConfigError(f"unknown region {region_name!r}") from None
+    return Credentials(access_id, secret), region, base_url
+
+
+@attrs.frozen
+class Context:
+    """A connected client and, with ``--emulator``, the embedded cloud."""
+
+    tuya: TuyaClient
+    cloud: FakeCloud | None
+
+
+@asynccontextmanager
+async def connect(args: argparse.Namespace, **settings: Any) -> AsyncIterator[Context]:
+    client_settings = ClientSettings(rate=args.rate, burst=max(1, int(args.rate)), **settings)
+    if args.emulator:
+        cloud = FakeCloud.seeded(devices=50, seed=7, firmware_duration=5.0)
+        async with (
+            serve(cloud) as emulator_url,
+            TuyaClient(
+                cloud.credentials,
+                base_url=emulator_url,
+                insecure_http=True,
+                settings=client_settings,
+            ) as tuya,
+        ):
+            yield Context(tuya, cloud)
+        return
+    creds, region, base_url = credentials(args)
+    loopback = bool(base_url and base_url.startswith("http://"))
+    async with TuyaClient(
+        creds, region=region, base_url=base_url, insecure_http=loopback, settings=client_settings
+    ) as tuya:
+        yield Context(tuya, None)
+
+
+def jsonable(value: Any) -> Any:
+    """attrs models, datetimes and enums as plain JSON values."""
+    if attrs.has(type(value)):
+        return {
+            f.name: jsonable(getattr(value, f.name))
+            for f in attrs.fields(type(value))
+            if f.repr is not False
+        }
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.name.lower()
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def emit(args: argparse.Namespace, data: Any, columns: Sequence[str] | None = None) -> None:
+    """Print JSON (machines) or a table (people): a dict is one row, a list many."""
+    fmt = args.format or ("table" if sys.stdout.isatty() else "json")
+    plain = jsonable(data)
+    if fmt == "json":
+        print(json.dumps(plain, ensure_ascii=False))
+        return
+    rows = plain if isinstance(plain, list) else [plain]
+    if not rows:
+        print("(nothing)")
+        return
+    if len(rows) == 1 and columns is None:
+        print(_ui.table(["field", "value"], [[k, v] for k, v in rows[0].items()]))
+        return
+    cols = list(columns or rows[0])
+    print(_ui.table(cols, [[row.get(c, "") for c in cols] for row in rows]))
+
+
+def confirm(args: argparse.Namespace, question: str) -> None:
+    """Ask before a destructive action unless ``--yes``; refuse when nobody can answer."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise TuyaConfigError(f"{question} Refusing without --yes (stdin is not a terminal)")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise TuyaConfigError("cancelled")
+
+
+def read_ids(ids: Sequence[str], ids_file: str | None) -> list[str]:
+    """IDs from arguments and/or a file (one per line, ``-`` for stdin; ``#`` comments)."""
+    out = list(ids)
+    if ids_file:
+        fh = sys.stdin if ids_file == "-" else open(ids_file, encoding="utf-8")  # noqa: SIM115
+        with fh:
+            out += [line.split("#")[0].strip() for line in fh if line.split("#")[0].strip()]
+    if not out:
+        raise TuyaConfigError("no device IDs: give them as arguments or with --ids-file")
+    return out

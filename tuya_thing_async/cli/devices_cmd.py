@@ -1,0 +1,93 @@
+"""``tuya-thing devices ...``: details, freeze state, attributes, transfer, delete, reset."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..bulk import BulkMode
+from ._common import add_common, confirm, connect, emit, read_ids
+
+LIST_COLUMNS = ("id", "custom_name", "name", "category", "is_online", "bind_space_id")
+
+
+def add_parser(sub: Any) -> None:
+    group = sub.add_parser("devices", help="device details and management")
+    cmds = group.add_subparsers(dest="devices_command", required=True)
+
+    def leaf(
+        name: str, help_: str, *, mutating: bool = False, device: bool = True
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = cmds.add_parser(name, help=help_)
+        if device:
+            p.add_argument("device_id")
+        add_common(p, mutating=mutating)
+        p.set_defaults(run=run)
+        return p
+
+    leaf("get", "details of one device")
+    many = leaf("many", "details of many devices (20 per request)", device=False)
+    many.add_argument("device_ids", nargs="*")
+    many.add_argument("--ids-file", help="file with one ID per line ('-' for stdin)")
+    many.add_argument("--partial", action="store_true", help="report failed batches, go on")
+    leaf("state", "freeze state")
+    leaf("freeze", "freeze the device", mutating=True)
+    leaf("unfreeze", "unfreeze the device", mutating=True)
+    leaf("rename", "set the device's name", mutating=True).add_argument("name")
+    leaf("set-icon", "set the icon path or URL", mutating=True).add_argument("icon")
+    loc = leaf("set-location", "set longitude and latitude", mutating=True)
+    loc.add_argument("--lon", type=float, required=True)
+    loc.add_argument("--lat", type=float, required=True)
+    leaf("transfer", "move to another space", mutating=True).add_argument(
+        "--space-id", required=True
+    )
+    leaf("delete", "remove the device from the project", mutating=True)
+    leaf("reset", "unbind and restore factory defaults", mutating=True)
+
+
+async def run(args: argparse.Namespace) -> int:
+    cmd = args.devices_command
+    if cmd in ("delete", "reset"):
+        action = "Delete" if cmd == "delete" else "Factory-reset"
+        confirm(args, f"{action} device {args.device_id}?")
+    async with connect(args) as ctx:
+        devices = ctx.tuya.devices
+        if cmd == "get":
+            emit(args, await devices.get(args.device_id))
+        elif cmd == "many":
+            ids = read_ids(args.device_ids, args.ids_file)
+            mode = BulkMode.PARTIAL if args.partial else BulkMode.FAIL_FAST
+            result = await devices.get_many(ids, mode=mode)
+            emit(args, list(result.devices), LIST_COLUMNS)
+            if result.missing or result.errors:
+                note = f"missing: {', '.join(result.missing) or '-'}; failed batches: "
+                print(note + str(len(result.errors)), file=sys.stderr)
+            return 1 if result.errors else 0
+        elif cmd == "state":
+            state = await devices.get_state(args.device_id)
+            emit(args, {"device_id": args.device_id, "frozen": state.frozen})
+        else:
+            await _mutate(args, devices)
+            emit(args, {"device_id": args.device_id, "action": cmd, "ok": True})
+    return 0
+
+
+async def _mutate(args: argparse.Namespace, devices: Any) -> None:
+    cmd, dev = args.devices_command, args.device_id
+    if cmd == "freeze":
+        await devices.freeze(dev)
+    elif cmd == "unfreeze":
+        await devices.unfreeze(dev)
+    elif cmd == "rename":
+        await devices.rename(dev, args.name)
+    elif cmd == "set-icon":
+        await devices.set_icon(dev, args.icon)
+    elif cmd == "set-location":
+        await devices.set_location(dev, lon=args.lon, lat=args.lat)
+    elif cmd == "transfer":
+        await devices.transfer(dev, space_id=args.space_id)
+    elif cmd == "delete":
+        await devices.delete(dev)
+    elif cmd == "reset":
+        await devices.reset(dev)
