@@ -13,10 +13,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import aiohttp
+
+from tuya_thing_async import ClientSettings, Credentials, TuyaClient
 
 EMPTY_SHA = hashlib.sha256(b"").hexdigest()
 
@@ -111,3 +113,21 @@ async def rate(worker_calls: int, concurrency: int, call: object) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+@asynccontextmanager
+async def sdk_client(
+    info: dict[str, str], *, concurrency: int, bulk: int = 4
+) -> AsyncIterator[TuyaClient]:
+    """The SDK, tuned for throughput: no client-side rate cap, ``concurrency`` in flight."""
+    settings = ClientSettings(
+        rate=None,
+        max_concurrency=concurrency,
+        bulk_concurrency=bulk,
+        connection_limit=2 * concurrency,
+    )
+    creds = Credentials(info["TUYA_ACCESS_ID"], info["TUYA_ACCESS_SECRET"])
+    async with TuyaClient(
+        creds, base_url=info["TUYA_BASE_URL"], insecure_http=True, settings=settings
+    ) as tuya:
+        yield tuya

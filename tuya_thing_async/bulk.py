@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 
 import attrs
 
@@ -72,7 +73,7 @@ Outcome = tuple[tuple[str, ...], list[Device] | TuyaError]
 
 async def run_batches(
     ids: Sequence[str], fetch: FetchBatch, *, concurrency: int, mode: BulkMode
-) -> AsyncIterator[Outcome]:
+) -> AsyncGenerator[Outcome, None]:
     """Yield ``(batch_ids, devices or error)`` as batches complete.
 
     In fail-fast mode the first error cancels the remaining batches and raises
@@ -109,13 +110,15 @@ async def collect(
     by_id: dict[str, Device] = {}
     failures: list[BatchFailure] = []
     failed: set[str] = set()
-    async for batch, found in run_batches(ids, fetch, concurrency=concurrency, mode=mode):
-        if isinstance(found, TuyaError):
-            failures.append(BatchFailure(batch, found))
-            failed.update(batch)
-        else:
-            wanted = set(batch)
-            by_id.update((d.id, d) for d in found if d.id in wanted)
+    outcomes = run_batches(ids, fetch, concurrency=concurrency, mode=mode)
+    async with aclosing(outcomes):
+        async for batch, found in outcomes:
+            if isinstance(found, TuyaError):
+                failures.append(BatchFailure(batch, found))
+                failed.update(batch)
+            else:
+                wanted = set(batch)
+                by_id.update((d.id, d) for d in found if d.id in wanted)
     devices = tuple(by_id[i] for i in ids if i in by_id)
     missing = tuple(i for i in ids if i not in by_id and i not in failed)
     order = {i: n for n, i in enumerate(ids)}

@@ -10,6 +10,7 @@ yields, and is an async context manager so ``break`` closes it deterministically
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import aclosing
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -120,12 +121,14 @@ class Paginator(OneShotStream, Generic[T]):
     async def _items(self) -> AsyncGenerator[T, None]:
         if self._full():
             return
-        async for page in self._walk():
-            for item in page.items:
-                self.items_yielded += 1
-                yield item
-                if self._full():
-                    return
+        pages = self._walk()
+        async with aclosing(pages):  # a break closes the page walk now, not at GC time
+            async for page in pages:
+                for item in page.items:
+                    self.items_yielded += 1
+                    yield item
+                    if self._full():
+                        return
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Iterate whole pages; ``page.cursor`` is the checkpoint after each one."""

@@ -53,8 +53,7 @@ def test_readme_cli_commands_run(tmp_path: Path) -> None:
         line
         for block in bash
         for line in block.splitlines()
-        if (line.startswith("tuya-thing ")
-        and "--emulator" in line)
+        if (line.startswith("tuya-thing ") and "--emulator" in line)
         or line.startswith("tuya-thing emulator devices")
     ]
     assert len(lines) >= 8

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from tests.conftest import client_tasks
 from tuya_thing_async import TuyaClient, TuyaServerError, TuyaValidationError
 from tuya_thing_async.emulator import FakeCloud, Fault
 from tuya_thing_async.harvest import HarvestCheckpoint, HarvestProgress
@@ -96,3 +97,12 @@ async def test_operations_harvest(tuya: TuyaClient, cloud: FakeCloud) -> None:
     harvest = tuya.logs.harvest_operations(cloud.device_ids, size=50)
     got = Counter([(i.device_id, i.record.event_time, i.record.event_id) async for i in harvest])
     assert sum(got.values()) == sum(len(d.operations) for d in cloud.devices.values())
+
+
+async def test_break_out_of_a_harvest_leaves_no_task(tuya: TuyaClient, cloud: FakeCloud) -> None:
+    harvest = tuya.logs.harvest_reports(cloud.device_ids, codes=CODES, concurrency=4)
+    async with harvest:
+        async for _ in harvest:
+            break
+    assert client_tasks() == []
+    assert tuya._session.limiter.statistics().borrowed_tokens == 0

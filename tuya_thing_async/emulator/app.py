@@ -11,7 +11,7 @@ import asyncio
 import json
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -34,7 +34,7 @@ class RouteSpec:
     template: str
     segments: tuple[str, ...]
     token: bool
-    handler: Callable[[FakeCloud, Call], Awaitable[Any] | Any]
+    handler: Callable[[FakeCloud, Call], Any]
 
     @property
     def key(self) -> str:
@@ -150,18 +150,40 @@ async def _handle(
     raw_path: str,
     query: str,
 ) -> web.StreamResponse:
+    """Process at arrival, then answer once ``latency`` has passed since arrival: the latency
+    covers network and cloud time, so concurrent requests do not queue behind each other's
+    processing (a real cloud serves them in parallel)."""
+    loop = asyncio.get_running_loop()
+    arrived = loop.time()
     body = await request.read()
     fault = cloud.faults.take(spec.key, spec.token) if spec else None
     delay = cloud.latency + (random.uniform(0, cloud.latency_jitter) if cloud.latency_jitter else 0)
     if fault is not None and fault.kind is FaultKind.STALL:
         delay += fault.seconds
-    if delay > 0:
-        await asyncio.sleep(delay)
-    if fault is not None and fault.kind is FaultKind.DROP:
+    answer = _early_fault(cloud, fault)
+    if answer is None and (fault is None or fault.kind is not FaultKind.DROP):
+        answer = _process(cloud, request, spec, path_params, raw_path, query, body)
+    remaining = delay - (loop.time() - arrived)
+    if remaining > 0:
+        await asyncio.sleep(remaining)
+    if fault is not None and fault.kind in (FaultKind.DROP, FaultKind.DROP_AFTER):
         return _drop(request)
-    early = _early_fault(cloud, fault)
-    if early is not None:
-        return early
+    if fault is not None and fault.kind is FaultKind.TRUNCATED and answer is not None:
+        return await _truncated(request, answer.body)  # type: ignore[arg-type]
+    assert answer is not None
+    return answer
+
+
+def _process(
+    cloud: FakeCloud,
+    request: web.Request,
+    spec: RouteSpec | None,
+    path_params: dict[str, str],
+    raw_path: str,
+    query: str,
+    body: bytes,
+) -> web.Response:
+    """Checks of reference §12.2 in order, then the endpoint; always an envelope."""
     try:
         if spec is None:
             raise CloudError(1108)
@@ -174,18 +196,9 @@ async def _handle(
             body,
             request.headers.get("Content-Type", ""),
         )
-        result = spec.handler(cloud, call)
-        if asyncio.iscoroutine(result):
-            result = await result
-        payload = _envelope(cloud, {"success": True, "result": result})
+        payload = _envelope(cloud, {"success": True, "result": spec.handler(cloud, call)})
     except CloudError as exc:
-        if fault is not None and fault.kind is FaultKind.DROP_AFTER:
-            return _drop(request)
         return _error(cloud, exc)
-    if fault is not None and fault.kind is FaultKind.DROP_AFTER:
-        return _drop(request)
-    if fault is not None and fault.kind is FaultKind.TRUNCATED:
-        return await _truncated(request, payload)
     return _answer(cloud, payload)
 
 

@@ -184,7 +184,7 @@ def operation_logs(cloud: FakeCloud, call: Call) -> Any:
     cursor = call.query.get("start_row_key", "")
     rows, next_key, more, _ = cloud.page(
         record.id,
-        record.operations,
+        [record.operations],
         start_ms,
         end_ms,
         size,
@@ -217,13 +217,11 @@ def report_logs(cloud: FakeCloud, call: Call) -> Any:
     assert codes is not None
     rows, next_key, more, total = cloud.page(
         record.id,
-        record.reports,
+        cloud.reports_by_code(record, codes),
         start_ms,
         end_ms,
         size,
         call.query.get("last_row_key", ""),
-        lambda r: r[2] in codes,
-        count_total=True,
     )
     return {
         "device_id": record.id,

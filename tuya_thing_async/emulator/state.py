@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import heapq
 import itertools
 import secrets
 import time
@@ -86,7 +87,10 @@ class FakeCloud:
         self._refresh: dict[str, str] = {}
         self._window_second = -1
         self._window_count = 0
-        self._seq = itertools.count(10**9)  # sequence numbers of events added at run time
+        self._seq = itertools.count(10**9)
+        self._report_index: dict[
+            str, tuple[int, dict[str, list[Any]]]
+        ] = {}  # sequence numbers of events added at run time
 
     @classmethod
     def seeded(cls, devices: int = 50, seed: int = 7, **knobs: Any) -> FakeCloud:
@@ -222,39 +226,48 @@ class FakeCloud:
     def page(
         self,
         device_id: str,
-        rows: list[Any],
+        sources: list[list[Any]],
         start_ms: int,
         end_ms: int,
         size: int,
         cursor: str,
-        keep: Callable[[Any], bool],
-        count_total: bool = False,
+        keep: Callable[[Any], bool] | None = None,
     ) -> tuple[list[Any], str, bool, int]:
-        """Newest-first page of ``rows`` (ascending by ``(time, seq)``) within the window.
+        """Newest-first page over ``sources`` (each ascending by ``(time, seq)``, merged) within
+        the window and 7-day retention, after ``cursor``; ``keep`` filters rows further.
 
         Returns (rows, next cursor or "", more follow, total matching in the window).
         """
-        low = max(start_ms, self.now_ms() - RETENTION_MS)
+        low = (max(start_ms, self.now_ms() - RETENTION_MS),)
+        top = (end_ms, 1 << 62)
         after = self._decode_cursor(device_id, cursor)
-        upper = (end_ms, 1 << 62) if after is None else min(after, (end_ms, 1 << 62))
-        first = bisect.bisect_left(rows, (low,))
-        index = bisect.bisect_left(rows, upper) - 1
-        out: list[Any] = []
-        more = False
-        while index >= first:
-            row = rows[index]
-            index -= 1
-            if keep(row):
-                if len(out) == size:
-                    more = True
-                    break
-                out.append(row)
+        upper = top if after is None else min(after, top)
         total = 0
-        if count_total:
-            stop = bisect.bisect_right(rows, (end_ms, 1 << 62))
-            total = sum(1 for row in rows[first:stop] if keep(row))
+        candidates = []
+        for rows in sources:
+            first = bisect.bisect_left(rows, low)
+            total += bisect.bisect_right(rows, top) - first
+            newest_first = reversed(rows[first : bisect.bisect_left(rows, upper)])
+            candidates.append(newest_first if keep is None else filter(keep, newest_first))
+        merged = heapq.merge(*candidates, key=lambda r: (r[0], r[1]), reverse=True)
+        out = list(itertools.islice(merged, size + 1))
+        more = len(out) > size
+        del out[size:]
+        if keep is not None:  # only filtered sources need a scan to count
+            total = sum(1 for rows in sources for row in rows if low <= row <= top and keep(row))
         next_cursor = self.cursor_for(device_id, (out[-1][0], out[-1][1])) if more else ""
         return out, next_cursor, more, total
+
+    def reports_by_code(self, record: DeviceRecord, codes: frozenset[str]) -> list[list[Any]]:
+        """The device's report rows split per data-point code (an index rebuilt on change)."""
+        cached = self._report_index.get(record.id)
+        if cached is None or cached[0] != len(record.reports):
+            index: dict[str, list[Any]] = {}
+            for row in record.reports:
+                index.setdefault(row[2], []).append(row)
+            cached = (len(record.reports), index)
+            self._report_index[record.id] = cached
+        return [cached[1][code] for code in sorted(codes) if code in cached[1]]
 
     def add_operation(
         self, record: DeviceRecord, at_ms: int, event: int, code: str, value: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import aclosing
 
 from .. import _protocol as P
 from .. import _validation as v
@@ -52,14 +53,14 @@ class Devices(Resource):
         ids, bulk_mode = v.device_ids(device_ids), BulkMode(mode)
         self._session.check_open()
         errors = []
-        async for _, found in run_batches(
-            ids, self._batch, concurrency=self._fan_out, mode=bulk_mode
-        ):
-            if isinstance(found, list):
-                for device in found:
-                    yield device
-            else:
-                errors.append(found)
+        batches = run_batches(ids, self._batch, concurrency=self._fan_out, mode=bulk_mode)
+        async with aclosing(batches):  # closes the workers at once on break or error
+            async for _, found in batches:
+                if isinstance(found, list):
+                    for device in found:
+                        yield device
+                else:
+                    errors.append(found)
         if errors:
             raise TuyaBulkError(f"{len(errors)} batch(es) failed", errors)
 
