@@ -24,7 +24,9 @@ EMPTY_SHA = hashlib.sha256(b"").hexdigest()
 
 
 @contextmanager
-def emulator_process(devices: int = 50, latency_ms: float = 0.0) -> Iterator[dict[str, str]]:
+def emulator_process(
+    devices: int = 50, latency_ms: float = 0.0, jitter_ms: float = 0.0
+) -> Iterator[dict[str, str]]:
     """Start ``tuya-thing emulator serve`` on a free port in a child process."""
     cmd = [
         sys.executable,
@@ -38,6 +40,8 @@ def emulator_process(devices: int = 50, latency_ms: float = 0.0) -> Iterator[dic
         str(devices),
         "--latency-ms",
         str(latency_ms),
+        "--jitter-ms",
+        str(jitter_ms),
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}

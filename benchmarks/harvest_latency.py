@@ -1,6 +1,6 @@
 """Harvest throughput against the latency bound (Little's law): the emulator in its own process
-answers every request after ``latency`` seconds; at concurrency c the most pages a harvest can
-fetch per second is c / latency."""
+answers every request ``latency`` (plus uniform ``0..jitter``) after it arrived; at concurrency
+c the most pages a harvest can fetch per second is c / mean latency."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from tuya_thing_async.emulator import FakeCloud
 
 
 async def measure(
-    repeats: int, latency_ms: float = 50.0, levels: tuple[int, ...] = (1, 4, 16, 64)
+    repeats: int,
+    latency_ms: float = 50.0,
+    levels: tuple[int, ...] = (1, 4, 16, 64),
+    jitter_ms: float = 0.0,
 ) -> list[dict[str, float]]:
     devices = 3 * max(levels)
     fleet = FakeCloud.seeded(devices=devices, seed=7)  # the same fleet as the child process
@@ -20,7 +23,7 @@ async def measure(
     # has the same amount of work (meters report half as often and would leave a ragged tail)
     ids = [d.id for d in fleet.devices.values() if d.kind != "meter"]
     rows = []
-    with emulator_process(devices=devices, latency_ms=latency_ms) as info:
+    with emulator_process(devices=devices, latency_ms=latency_ms, jitter_ms=jitter_ms) as info:
         async with sdk_client(info, concurrency=max(levels)) as tuya:
             await tuya.devices.get(ids[0])  # token
             for level in levels:
@@ -34,7 +37,7 @@ async def measure(
                     async for _ in harvest:
                         pass
                     runs.append(harvest.pages / (time.perf_counter() - began))
-                bound = level / (latency_ms / 1000)
+                bound = level / ((latency_ms + jitter_ms / 2) / 1000)  # mean round trip
                 rows.append(
                     {
                         "concurrency": level,

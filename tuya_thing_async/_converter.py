@@ -8,7 +8,7 @@ strict mode, used by tests, rejects them so that drift shows up as a failure.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -171,6 +171,6 @@ LENIENT = make_converter(strict=False)
 STRICT = make_converter(strict=True)
 
 
-def structurer(strict: bool) -> Callable[[Any, type[T]], T]:
-    """The ``structure`` function of the lenient or the strict converter."""
-    return (STRICT if strict else LENIENT).structure
+def converter(strict: bool) -> cattrs.Converter:
+    """The strict (tests) or the lenient (production) converter."""
+    return STRICT if strict else LENIENT

@@ -8,7 +8,7 @@ envelope, and on failure ask ``_retry.decide`` what to do, within a per-call dea
 from __future__ import annotations
 
 import logging
-import uuid
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -236,7 +236,7 @@ class Session:
                 client_id=self.credentials.access_id,
                 secret=self.credentials.access_secret,
                 t_ms=int(sent_ms + self._offset_ms),
-                nonce=uuid.uuid4().hex,
+                nonce=secrets.token_hex(16),
                 access_token=token.access if token else "",
                 lang=self.settings.lang,
             )

@@ -24,6 +24,8 @@ from .errors import (
 )
 
 log = logging.getLogger("tuya_thing_async.transport")
+#: Response headers the protocol layer reads; nothing else is kept.
+_KEPT_HEADERS = ("Content-Type", "Retry-After")
 
 
 @attrs.frozen
@@ -99,6 +101,10 @@ class Transport:
                         method=method,
                         path=template,
                     )
+                headers = {k: resp.headers[k] for k in _KEPT_HEADERS if k in resp.headers}
+                if length is not None and "Content-Encoding" not in resp.headers:
+                    # the declared length is within the cap and nothing is decompressed
+                    return RawResponse(resp.status, headers, await resp.read())
                 data = bytearray()
                 async for chunk in resp.content.iter_chunked(65536):
                     data += chunk
@@ -109,7 +115,7 @@ class Transport:
                             method=method,
                             path=template,
                         )
-                return RawResponse(resp.status, dict(resp.headers), bytes(data))
+                return RawResponse(resp.status, headers, bytes(data))
         except aiohttp.ClientSSLError as exc:
             raise TuyaTLSError(
                 f"TLS failure: {type(exc).__name__}", method=method, path=template

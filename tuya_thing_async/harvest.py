@@ -90,7 +90,10 @@ class Harvest(OneShotStream, Generic[T]):
         progress: Callable[[HarvestProgress], None] | None,
         stats: Callable[[], tuple[int, int]],
     ) -> None:
-        self.checkpoint = checkpoint
+        self._resumed = checkpoint
+        #: per device: {"done": True} or {"cursor": ..., "skip": records of that page delivered}
+        self._positions: dict[str, dict[str, Any]] = dict(checkpoint.devices)
+        self._done = sum(1 for p in self._positions.values() if p.get("done"))
         self._ids = [d for d in device_ids if not checkpoint.is_done(d)]
         self._total = len(device_ids)
         self._fetch = fetch
@@ -103,8 +106,15 @@ class Harvest(OneShotStream, Generic[T]):
     def __aiter__(self) -> AsyncIterator[HarvestRecord[T]]:
         return self._start(self._run())
 
+    @property
+    def checkpoint(self) -> HarvestCheckpoint:
+        """A snapshot of the resume point: everything yielded so far counts as delivered."""
+        cp = self._resumed
+        devices = {d: dict(p) for d, p in self._positions.items()}
+        return HarvestCheckpoint(cp.start_ms, cp.end_ms, cp.filter, devices)
+
     async def _walk(self, device_id: str, queue: asyncio.Queue[_Item | None]) -> None:
-        state = self.checkpoint.devices.get(device_id, {})
+        state = self._positions.get(device_id, {})
         cursor, skip = state.get("cursor"), int(state.get("skip", 0))
         pages = Paginator(lambda c: self._fetch(device_id, c), start_cursor=cursor)
         async with pages:
@@ -132,16 +142,17 @@ class Harvest(OneShotStream, Generic[T]):
                     running -= 1
                     continue
                 device_id, cursor, page, skip = item
-                for index, record in enumerate(page.items):
-                    if index < skip:
-                        continue
-                    self.checkpoint.devices[device_id] = {"cursor": cursor, "skip": index + 1}
+                position = self._positions[device_id] = {"cursor": cursor, "skip": skip}
+                for index in range(skip, len(page.items)):
+                    position["skip"] = index + 1  # counted as delivered once yielded
                     self.records += 1
-                    yield HarvestRecord(device_id, record)
+                    yield HarvestRecord(device_id, page.items[index])
                 self.pages += 1
-                self.checkpoint.devices[device_id] = (
-                    {"cursor": page.cursor, "skip": 0} if page.has_more else {"done": True}
-                )
+                if page.has_more:
+                    self._positions[device_id] = {"cursor": page.cursor, "skip": 0}
+                else:
+                    self._positions[device_id] = {"done": True}
+                    self._done += 1
                 self._report()
         finally:
             await stop(workers)
@@ -149,9 +160,10 @@ class Harvest(OneShotStream, Generic[T]):
     def _report(self) -> None:
         if self._progress is not None:
             requests, retries = self._stats()
-            done = sum(1 for d in self.checkpoint.devices.values() if d.get("done"))
             self._progress(
-                HarvestProgress(self._total, done, self.records, self.pages, requests, retries)
+                HarvestProgress(
+                    self._total, self._done, self.records, self.pages, requests, retries
+                )
             )
 
 

@@ -47,7 +47,7 @@ DETAIL = {
 
 @pytest.mark.parametrize("strict", [False, True])
 def test_device_detail_all_fields(strict: bool) -> None:
-    dev = _converter.structurer(strict)(DETAIL, Device)
+    dev = _converter.converter(strict).structure(DETAIL, Device)
     assert dev.active_time == datetime(2023, 2, 22, 8, 0, tzinfo=UTC)
     assert dev.lat == -15.72 and dev.lon is None
     assert dev.display_name == "Garage" and dev.bind_space_id == "1234"

@@ -18,6 +18,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--devices", type=int, default=50)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
+    p.add_argument("--jitter-ms", type=float, default=0.0, help="plus uniform 0..jitter")
     p.add_argument("--qps", type=float, default=None, help="per-project limit (code 1199)")
     p.add_argument("--token-ttl", type=int, default=7200, help="access-token lifetime, seconds")
     p.add_argument("--access-id", default=None, help="project access ID to accept")
@@ -39,6 +40,7 @@ async def run_devices(args: argparse.Namespace) -> int:
 async def run_serve(args: argparse.Namespace) -> int:
     knobs: dict[str, Any] = {
         "latency": args.latency_ms / 1000,
+        "latency_jitter": args.jitter_ms / 1000,
         "qps": args.qps,
         "token_ttl": args.token_ttl,
         "access_secret": args.access_secret,

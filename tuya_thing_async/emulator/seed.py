@@ -120,11 +120,25 @@ def _report_value(
     return str(int(acc[code]))
 
 
+def _device_id(rng: random.Random, index: int) -> str:
+    return f"vdevo{rng.randint(10**11, 10**12 - 1)}{index:05d}"
+
+
+def _device_rng(seed: int, index: int) -> random.Random:
+    """One generator per device: device N is the same whatever the fleet's size."""
+    return random.Random(f"{seed}:{index}")
+
+
+def fleet_ids(devices: int, seed: int) -> list[str]:
+    """The IDs ``make_fleet(devices, seed, ...)`` gives, without building the fleet."""
+    return [_device_id(_device_rng(seed, i), i) for i in range(devices)]
+
+
 def make_device(rng: random.Random, index: int, now_ms: int, space_id: str) -> DeviceRecord:
     kind = ("inverter", "storage", "meter")[index % 3]
     spec = KINDS[kind]
     _, tz, lon, lat = CITIES[index % len(CITIES)]
-    device_id = f"vdevo{rng.randint(10**11, 10**12 - 1)}{index:05d}"
+    device_id = _device_id(rng, index)
     created = now_ms // 1000 - rng.randint(8, 400) * 86400
     record = DeviceRecord(
         id=device_id,
@@ -227,9 +241,7 @@ def make_fleet(
     rng = random.Random(seed)
     sites = [str(100_000 + rng.randint(0, 899_999)) for _ in range(max(1, devices // 25 + 1))]
     homes = [str(2_000_000 + rng.randint(0, 7_999_999)) for _ in range(max(2, devices // 2))]
-    # one generator per device: device N is the same whatever the fleet's size
     fleet = [
-        make_device(random.Random(f"{seed}:{i}"), i, now_ms, sites[i % len(sites)])
-        for i in range(devices)
+        make_device(_device_rng(seed, i), i, now_ms, sites[i % len(sites)]) for i in range(devices)
     ]
     return fleet, sites, homes

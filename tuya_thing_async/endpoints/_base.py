@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from .._converter import structurer
+from .._converter import converter
 from .._protocol import Envelope, Route
 from .._session import Session
 from ..errors import TuyaAPIError, TuyaProtocolError
@@ -17,25 +17,26 @@ class Resource:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._structure = structurer(session.settings.strict_models)
+        self._converter = converter(session.settings.strict_models)
 
     def _model(self, data: Any, cls: type[T], route: Route) -> T:
         """Structure ``data`` into ``cls``; a shape Tuya should not send is a protocol error."""
-        try:
-            return self._structure(data, cls)
-        except Exception as exc:  # cattrs raises a variety (ClassValidationError, KeyError...)
-            raise TuyaProtocolError(
-                f"unexpected {cls.__name__} shape in the answer ({type(exc).__name__})",
-                method=route.method,
-                path=route.template,
-            ) from None
+        return self._models([data], cls, route)[0]
 
     def _models(self, data: Any, cls: type[T], route: Route) -> list[T]:
         if not isinstance(data, list):
             raise TuyaProtocolError(
                 f"expected a list of {cls.__name__}", method=route.method, path=route.template
             )
-        return [self._model(item, cls, route) for item in data]
+        hook = self._converter.get_structure_hook(cls)
+        try:
+            return [hook(item, cls) for item in data]
+        except Exception as exc:  # cattrs raises a variety (ClassValidationError, KeyError...)
+            raise TuyaProtocolError(
+                f"unexpected {cls.__name__} shape in the answer ({type(exc).__name__})",
+                method=route.method,
+                path=route.template,
+            ) from None
 
 
 def expect_true(env: Envelope, route: Route) -> None:
