@@ -71,5 +71,14 @@ def client_tasks() -> list[asyncio.Task[object]]:
     return [
         t
         for t in asyncio.all_tasks()
-        if t is not asyncio.current_task() and "RequestHandler.start" not in repr(t)
+        if t is not asyncio.current_task() and "aiohttp/web_protocol.py" not in repr(t)
     ]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--soak-seconds",
+        type=float,
+        default=60.0,
+        help="duration of the soak test (default 60 s; nightly runs use 600)",
+    )

@@ -24,7 +24,7 @@ log = logging.getLogger("tuya_thing_async.tokens")
 #: Refresh in the background when less than this many seconds remain (minus up to 60 s jitter).
 ADVISORY_WINDOW = 300.0
 ADVISORY_JITTER = 60.0
-#: Callers wait for a new token when less than this many seconds (at most a tenth of the TTL)
+#: Callers wait for a new token when less than this many seconds (at most 5% of the TTL)
 #: remain.
 MANDATORY_WINDOW = 60.0
 
@@ -129,10 +129,11 @@ class TokenManager:
                 "token answer lacks access_token or expire_time", method="GET", path="/v1.0/token"
             )
         self._generation += 1
-        # Short TTLs (tests, soak runs) scale both windows down instead of refreshing always.
+        # 7200 s tokens: refresh in the background with 240-300 s left, wait with 60 s left.
+        # Short TTLs (tests, soak runs) scale both windows down to the same proportions.
         expires_at = started + float(ttl)
-        mandatory = min(MANDATORY_WINDOW, ttl / 10)
-        advisory = min(ADVISORY_WINDOW, ttl / 2) - self._rng() * min(ADVISORY_JITTER, ttl / 4)
+        mandatory = min(MANDATORY_WINDOW, ttl * 0.05)
+        advisory = min(ADVISORY_WINDOW, ttl * 0.1) - self._rng() * min(ADVISORY_JITTER, ttl * 0.05)
         self._token = Token(
             access, refresh, expires_at - mandatory, expires_at - advisory, self._generation
         )

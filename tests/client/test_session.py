@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from tests.client.conftest import FakeTuya, Seen
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, client_tasks
 from tuya_thing_async import (
     TuyaAuthError,
     TuyaClient,
@@ -120,6 +120,7 @@ async def test_cancelled_refresh_leader_leaves_no_waiter_hanging(
         results = await asyncio.gather(*waiters)
         assert len(results) == 10 and leader.cancelled()
         assert fake.grants == 1
+        assert client_tasks() == []
 
 
 async def test_clock_skew_is_learned_and_the_call_retried_once(

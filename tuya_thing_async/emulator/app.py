@@ -134,6 +134,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     spec, path_params = match(request.method, raw_path)
     key = spec.key if spec else "unknown"
     cloud.hits[key] += 1
+    cloud.requests.append((request.method, request.raw_path, dict(request.headers)))
     cloud.in_flight[key] += 1
     cloud.peak_in_flight[key] = max(cloud.peak_in_flight[key], cloud.in_flight[key])
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,17 +13,25 @@ from .state import FakeCloud
 
 
 @asynccontextmanager
-async def serve(cloud: FakeCloud, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Serve ``cloud`` on ``host:port`` (port 0 picks a free one); yields the base URL."""
+async def serve(
+    cloud: FakeCloud,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+) -> AsyncIterator[str]:
+    """Serve ``cloud`` on ``host:port`` (port 0 picks a free one); yields the base URL
+    (``https://`` when an ``ssl_context`` is given)."""
     runner = web.AppRunner(create_app(cloud), access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         bound_host, bound_port = server.sockets[0].getsockname()[:2]  # type: ignore[attr-defined]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        yield f"http://{shown}:{bound_port}"
+        scheme = "https" if ssl_context else "http"
+        yield f"{scheme}://{shown}:{bound_port}"
     finally:
         await runner.cleanup()

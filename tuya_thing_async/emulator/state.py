@@ -13,7 +13,7 @@ import heapq
 import itertools
 import secrets
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -77,6 +77,8 @@ class FakeCloud:
         self.faults = FaultQueue()
         #: Requests that reached each route (``"GET /v2.0/cloud/thing/{device_id}"``).
         self.hits: Counter[str] = Counter()
+        #: The last requests received, oldest first: (method, raw path and query, headers).
+        self.requests: deque[tuple[str, str, dict[str, str]]] = deque(maxlen=10_000)
         self.in_flight: Counter[str] = Counter()
         self.peak_in_flight: Counter[str] = Counter()
         #: Error codes answered, by code.
