@@ -54,14 +54,15 @@ def harvest_rows(smoke: bool, repeats: int) -> list[Row]:
 
 
 def overhead_rows(smoke: bool, repeats: int) -> list[Row]:
-    r = asyncio.run(client_overhead.measure(repeats, 20 if smoke else 300))
+    r = asyncio.run(client_overhead.measure(1 if smoke else max(repeats, 9), 20 if smoke else 300))
+    slower = r["floor_rps"] / r["sdk_rps"]
     return [
         (
-            "client CPU per `devices.get`: SDK vs minimal signed aiohttp client",
-            f"{r['sdk_us']:.0f} us vs {r['floor_us']:.0f} us ({r['ratio']:.2f}x); "
-            f"{r['sdk_rps']:,.0f} vs {r['floor_rps']:,.0f} req/s",
-            "<= 1.3x the floor",
-            verdict(r["ratio"] <= 1.3),
+            "`devices.get`, 16 concurrent, no latency: SDK vs minimal signed aiohttp client",
+            f"{r['sdk_rps']:,.0f} vs {r['floor_rps']:,.0f} req/s ({slower:.2f}x); client CPU "
+            f"{r['sdk_us']:.0f} vs {r['floor_us']:.0f} us/request ({r['ratio']:.2f}x)",
+            "within 1.3x of the floor (req/s)",
+            verdict(slower <= 1.3),
         )
     ]
 

@@ -98,9 +98,11 @@ async def test_soak(request: pytest.FixtureRequest) -> None:
         connector = tuya._session._transport.session.connector
         assert connector is not None and len(connector._acquired) == 0  # type: ignore[attr-defined]
         stats = tuya.stats
-    print(f"soak: {elapsed:.0f}s {rounds} harvest rounds, {stats.requests} requests, "
-          f"{stats.retries} retries, {cloud.faults.injected} faults, failures {dict(failures)}, "
-          f"{stats.token_refreshes} refreshes + {stats.token_grants} grants")
+    print(
+        f"soak: {elapsed:.0f}s {rounds} harvest rounds, {stats.requests} requests, "
+        f"{stats.retries} retries, {cloud.faults.injected} faults, failures {dict(failures)}, "
+        f"{stats.token_refreshes} refreshes + {stats.token_grants} grants"
+    )
     assert client_tasks() == []
     assert rounds >= 1 and cloud.faults.injected > 0
     # rare: a call fails only when 3 attempts in a row hit a fault (0.05**3 per call)
