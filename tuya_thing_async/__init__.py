@@ -43,6 +43,7 @@ from .models import (
     ReportLog,
     UpgradeStatus,
 )
+from .harvest import Harvest, HarvestCheckpoint, HarvestProgress, HarvestRecord
 from .pagination import Paginator
 
 __version__ = "0.1.0"
@@ -59,6 +60,10 @@ __all__ = [
     "EventSource",
     "FirmwareProgress",
     "FirmwareUpdate",
+    "Harvest",
+    "HarvestCheckpoint",
+    "HarvestProgress",
+    "HarvestRecord",
     "LogType",
     "OperationLog",
     "Page",

@@ -64,3 +64,10 @@ def test_emulator_never_imports_the_client_side() -> None:
 def test_modules_stay_small() -> None:
     for path in PACKAGE.rglob("*.py"):
         assert len(path.read_text().splitlines()) <= 400, path
+
+
+def test_public_names_are_sorted_and_importable() -> None:
+    assert tuya_thing_async.__all__ == sorted(tuya_thing_async.__all__)
+    for name in tuya_thing_async.__all__:
+        assert getattr(tuya_thing_async, name) is not None
+    assert (PACKAGE / "py.typed").exists()
