@@ -31,6 +31,7 @@ from .errors import (
     TuyaTransportError,
     TuyaValidationError,
 )
+from .harvest import Harvest, HarvestCheckpoint, HarvestProgress, HarvestRecord
 from .models import (
     Device,
     DeviceState,
@@ -43,7 +44,6 @@ from .models import (
     ReportLog,
     UpgradeStatus,
 )
-from .harvest import Harvest, HarvestCheckpoint, HarvestProgress, HarvestRecord
 from .pagination import Paginator
 
 __version__ = "0.1.0"

@@ -14,8 +14,10 @@ async def next_from(queue: asyncio.Queue[Q], workers: list[asyncio.Task[None]]) 
         if not queue.empty():
             return queue.get_nowait()
         for task in workers:
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+            if task.done() and not task.cancelled():
+                error = task.exception()
+                if error is not None:
+                    raise error
         getter = asyncio.ensure_future(queue.get())
         alive = [w for w in workers if not w.done()]
         try:

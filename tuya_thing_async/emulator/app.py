@@ -170,7 +170,7 @@ async def _handle(
     if fault is not None and fault.kind in (FaultKind.DROP, FaultKind.DROP_AFTER):
         return _drop(request)
     if fault is not None and fault.kind is FaultKind.TRUNCATED and answer is not None:
-        return await _truncated(request, answer.body)  # type: ignore[arg-type]
+        return await _truncated(request, answer.body if isinstance(answer.body, bytes) else b"")
     assert answer is not None
     return answer
 

@@ -27,9 +27,7 @@ async def serve(
     try:
         site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        bound_host, bound_port = server.sockets[0].getsockname()[:2]  # type: ignore[attr-defined]
+        bound_host, bound_port = runner.addresses[0][:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         scheme = "https" if ssl_context else "http"
         yield f"{scheme}://{shown}:{bound_port}"
