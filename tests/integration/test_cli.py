@@ -66,6 +66,9 @@ def test_errors_are_one_line_with_stable_exit_codes() -> None:
     assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
     confirmed = run("devices", "reset", DEV, "--emulator", "--yes")
     assert confirmed.returncode == 0
+    missing_file = run("devices", "many", "--ids-file", "/nonexistent/ids.txt", "--emulator")
+    assert missing_file.returncode == 2
+    assert missing_file.stderr == "error: No such file or directory: /nonexistent/ids.txt\n"
 
 
 def test_logs_and_firmware_commands(tmp_path: Path) -> None:

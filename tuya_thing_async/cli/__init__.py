@@ -60,3 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TuyaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # e.g. an --ids-file or --out path that cannot be used
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
