@@ -111,3 +111,14 @@ def test_time_conversion_refuses_naive_datetimes() -> None:
     assert _converter.to_ms(aware) == 1672531200000
     with pytest.raises(TuyaValidationError, match="naive"):
         _converter.to_ms(datetime(2023, 1, 1))
+
+
+def test_report_log_hook_rules() -> None:
+    data = {"code": "cur_power", "value": 1520, "event_time": "1677141419268", "extra": 1}
+    rec = _converter.LENIENT.structure(data, ReportLog)
+    assert rec == ReportLog("cur_power", 1520, datetime(2023, 2, 23, 8, 36, 59, 268000, UTC))
+    with pytest.raises(ValueError, match="extra"):
+        _converter.STRICT.structure(data, ReportLog)
+    with pytest.raises(KeyError):
+        _converter.LENIENT.structure({"value": "1", "event_time": 1}, ReportLog)
+    assert _converter.LENIENT.structure({"code": 7, "event_time": 1}, ReportLog).code == "7"
