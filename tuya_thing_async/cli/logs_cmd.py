@@ -111,7 +111,8 @@ async def run_harvest(args: argparse.Namespace) -> int:
         else None
     )
     checkpoint = HarvestCheckpoint.from_json(saved["harvest"]) if saved else None
-    out: IO[str] = args.out.open("a+", encoding="utf-8") if args.out else sys.stdout
+    # bytes, so that the offset saved in the checkpoint is exact
+    out: IO[bytes] = args.out.open("a+b") if args.out else sys.stdout.buffer
     if args.out:
         out.truncate(saved["offset"] if saved else 0)  # drop lines written after the checkpoint
         out.seek(0, os.SEEK_END)
@@ -142,10 +143,12 @@ async def run_harvest(args: argparse.Namespace) -> int:
                     )
                 async with harvest:
                     async for item in harvest:
-                        out.write(_line(item.device_id, item.record))
+                        out.write(_line(item.device_id, item.record).encode())
     finally:
         if args.out:
             out.close()
+        else:
+            out.flush()
     if args.checkpoint:
         args.checkpoint.unlink(missing_ok=True)
     print(f"{harvest.records} records from {len(ids)} devices", file=sys.stderr)
