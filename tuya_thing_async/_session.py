@@ -41,9 +41,10 @@ log = logging.getLogger("tuya_thing_async")
 SKEW_RESYNC_MS = 60_000
 
 
-@attrs.define
+@attrs.frozen
 class SessionStats:
-    """Counters a job can report or budget with (Tuya trial projects have call quotas)."""
+    """A snapshot of the counters a job can report or budget with (Tuya trial projects have
+    call quotas)."""
 
     requests: int = 0
     retries: int = 0
@@ -73,7 +74,8 @@ class Session:
         self._tokens = TokenManager(self._fetch_token, self._clock, settings.rng)
         self._offset_ms = 0.0
         self._closed = False
-        self.stats = SessionStats()
+        self._requests = 0
+        self._retries = 0
 
     @property
     def limiter(self) -> anyio.CapacityLimiter:
@@ -148,7 +150,7 @@ class Session:
                     if wait is not None:
                         seconds, spent = wait
                         ambiguous = ambiguous or isinstance(exc, TuyaTransportError)
-                        self.stats.retries += 1
+                        self._retries += 1
                         log.debug(
                             "retrying %s %s in %.3fs after %s",
                             route.method,
@@ -246,7 +248,7 @@ class Session:
                 access_token=token.access if token else "",
                 lang=self.settings.lang,
             )
-            self.stats.requests += 1
+            self._requests += 1
             raw = await self._transport.send(
                 route.method,
                 request.target,
@@ -284,7 +286,8 @@ class Session:
             log.debug("clock offset now %+.0f ms", estimate)
             self._offset_ms = estimate
 
-    def sync_stats(self) -> SessionStats:
-        self.stats.token_refreshes = self._tokens.refreshes
-        self.stats.token_grants = self._tokens.grants
-        return self.stats
+    @property
+    def stats(self) -> SessionStats:
+        return SessionStats(
+            self._requests, self._retries, self._tokens.refreshes, self._tokens.grants
+        )

@@ -51,8 +51,8 @@ class TuyaClient:
 
     @property
     def stats(self) -> SessionStats:
-        """Requests sent, retries and token renewals so far."""
-        return self._session.sync_stats()
+        """Requests sent, retries and token renewals so far (a snapshot)."""
+        return self._session.stats
 
     @property
     def closed(self) -> bool:

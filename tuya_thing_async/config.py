@@ -7,7 +7,7 @@ import enum
 import ipaddress
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import attrs
@@ -149,6 +149,3 @@ class ClientSettings:
             raise TuyaConfigError("ClientSettings.rate must be > 0 or None")
         if self.retry_quota < 0:
             raise TuyaConfigError("ClientSettings.retry_quota must be >= 0")
-
-
-Sleeper = Callable[[float], Awaitable[None]]

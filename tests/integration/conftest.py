@@ -6,9 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
+import pytest
 
 from tuya_thing_async.emulator import FakeCloud
 
@@ -73,3 +78,37 @@ class RawTuya:
         data = await self.call("GET", "/v1.0/token", {"grant_type": "1"}, token="")
         assert data["success"], data
         self.token, self.refresh = data["result"]["access_token"], data["result"]["refresh_token"]
+
+
+@pytest.fixture
+def emulator() -> Iterator[dict[str, str]]:
+    """``tuya-thing emulator serve`` (8 devices, seed 7, 15 ms latency) in another process;
+    yields its ``TUYA_*`` settings, as a user would export them."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tuya_thing_async",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--devices",
+            "8",
+            "--latency-ms",
+            "15",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    while "TUYA_ACCESS_SECRET" not in env:
+        line = proc.stdout.readline()
+        assert line, "emulator did not start"
+        if m := re.match(r"\s*(TUYA_\w+)=(\S+)", line):
+            env[m.group(1)] = m.group(2)
+    yield env
+    proc.terminate()
+    proc.wait(timeout=10)
+    proc.stdout.close()

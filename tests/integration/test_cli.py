@@ -9,12 +9,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tuya_thing_async.emulator import FakeCloud
+from tuya_thing_async.emulator.seed import fleet_ids
 
 CLI = [sys.executable, "-m", "tuya_thing_async"]
 FLEET = FakeCloud.seeded(devices=50, seed=7)  # the --emulator fleet (deterministic IDs)
@@ -112,31 +110,11 @@ def test_logs_and_firmware_commands(tmp_path: Path) -> None:
     assert json.loads(watched.stdout)["upgrade_status"] == "succeeded"
 
 
-@pytest.fixture
-def emulator() -> Iterator[dict[str, str]]:
-    proc = subprocess.Popen(
-        [*CLI, "emulator", "serve", "--port", "0", "--devices", "8", "--latency-ms", "15"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    env: dict[str, str] = {}
-    assert proc.stdout is not None
-    while "TUYA_ACCESS_SECRET" not in env:
-        line = proc.stdout.readline()
-        assert line, "emulator did not start"
-        if m := re.match(r"\s*(TUYA_\w+)=(\S+)", line):
-            env[m.group(1)] = m.group(2)
-    yield env
-    proc.terminate()
-    proc.wait(timeout=10)
-    proc.stdout.close()
-
-
 def test_interrupted_harvest_resumes_without_loss_or_duplicates(
     emulator: dict[str, str], tmp_path: Path
 ) -> None:
     ids = tmp_path / "ids.txt"
-    ids.write_text("\n".join(FakeCloud.seeded(devices=8, seed=7).device_ids) + "\n")
+    ids.write_text("\n".join(fleet_ids(8, seed=7)) + "\n")
     args = [
         "harvest",
         "--ids-file",

@@ -3,7 +3,6 @@ starts an emulator another process can use."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shlex
 import subprocess
@@ -11,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tuya_thing_async import Credentials, TuyaClient
+from tuya_thing_async.emulator.seed import fleet_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,40 +71,14 @@ def test_readme_cli_commands_run(tmp_path: Path) -> None:
         assert result.returncode == 0, line + "\n" + result.stderr
 
 
-async def test_emulator_serve_command_in_another_process() -> None:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tuya_thing_async",
-        "emulator",
-        "serve",
-        "--port",
-        "0",
-        "--devices",
-        "5",
-        "--access-secret",
-        "s3cr3t",
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert proc.stdout is not None
-        info: dict[str, str] = {}
-        while "device" not in info:
-            line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
-            assert line, "the emulator exited"
-            if m := re.match(r"\s*(TUYA_\w+)=(\S+)", line):
-                info[m.group(1)] = m.group(2)
-            if m := re.match(r"\s*first device: (\S+)", line):
-                info["device"] = m.group(1)
-        creds = Credentials(info["TUYA_ACCESS_ID"], info["TUYA_ACCESS_SECRET"])
-        async with TuyaClient(creds, base_url=info["TUYA_BASE_URL"], insecure_http=True) as tuya:
-            device = await tuya.devices.get(info["device"])
-            assert device.id == info["device"]
-            many = await tuya.devices.get_many([info["device"]])
-            assert [d.id for d in many.devices] == [device.id]
-    finally:
-        proc.terminate()
-        await proc.wait()
+async def test_emulator_serve_command_in_another_process(emulator: dict[str, str]) -> None:
+    device_id = fleet_ids(8, seed=7)[0]
+    creds = Credentials(emulator["TUYA_ACCESS_ID"], emulator["TUYA_ACCESS_SECRET"])
+    async with TuyaClient(creds, base_url=emulator["TUYA_BASE_URL"], insecure_http=True) as tuya:
+        device = await tuya.devices.get(device_id)
+        assert device.id == device_id
+        many = await tuya.devices.get_many([device_id])
+        assert [d.id for d in many.devices] == [device.id]
 
 
 def test_demo_runs_and_writes_jsonl(tmp_path: Path) -> None:

@@ -147,6 +147,11 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def json_line(device_id: str, record: Any) -> str:
+    """One log record as a JSON line, with the device it belongs to."""
+    return json.dumps({"device_id": device_id, **jsonable(record)}, ensure_ascii=False) + "\n"
+
+
 def emit(args: argparse.Namespace, data: Any, columns: Sequence[str] | None = None) -> None:
     """Print JSON (machines) or a table (people): a dict is one row, a list many."""
     fmt = args.format or ("table" if sys.stdout.isatty() else "json")

@@ -10,7 +10,6 @@ whole fleet into a JSONL file.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from .. import ClientSettings, TuyaClient
 from ..emulator import FakeCloud, serve
 from ..harvest import HarvestProgress
 from . import _ui
+from ._common import json_line
 
 CODES = ("cur_power", "battery_percentage")
 
@@ -128,16 +128,5 @@ async def _harvest(tuya: TuyaClient, ids: list[str], out: Path, quiet: bool) -> 
         with out.open("w", encoding="utf-8") as fh:
             async with harvest:
                 async for item in harvest:
-                    rec = item.record
-                    fh.write(
-                        json.dumps(
-                            {
-                                "device_id": item.device_id,
-                                "code": rec.code,
-                                "value": rec.value,
-                                "event_time": rec.event_time.isoformat(),
-                            }
-                        )
-                        + "\n"
-                    )
+                    fh.write(json_line(item.device_id, item.record))
     return harvest.records

@@ -13,7 +13,7 @@ from ..errors import TuyaConfigError
 from ..harvest import HarvestCheckpoint, HarvestProgress
 from ..models import LogType
 from . import _ui
-from ._common import add_common, connect, jsonable, parse_time, read_ids
+from ._common import add_common, connect, json_line, parse_time, read_ids
 
 TYPES = {t.name.lower(): t for t in LogType}
 
@@ -74,10 +74,6 @@ def add_parser(sub: Any) -> None:
     h.set_defaults(run=run_harvest)
 
 
-def _line(device_id: str, record: Any) -> str:
-    return json.dumps({"device_id": device_id, **jsonable(record)}, ensure_ascii=False) + "\n"
-
-
 async def run_logs(args: argparse.Namespace) -> int:
     async with connect(args) as ctx:
         logs = ctx.tuya.logs
@@ -92,7 +88,7 @@ async def run_logs(args: argparse.Namespace) -> int:
         try:
             async with stream:
                 async for record in stream:
-                    out.write(_line(args.device_id, record))
+                    out.write(json_line(args.device_id, record))
         finally:
             if args.out:
                 out.close()
@@ -143,7 +139,7 @@ async def run_harvest(args: argparse.Namespace) -> int:
                     )
                 async with harvest:
                     async for item in harvest:
-                        out.write(_line(item.device_id, item.record).encode())
+                        out.write(json_line(item.device_id, item.record).encode())
     finally:
         if args.out:
             out.close()

@@ -243,12 +243,11 @@ class Logs(Resource):
             checkpoint, int(params["start_time"]), int(params["end_time"]), filter_
         )
         self._session.check_open()
-        stats = self._session.stats
         return Harvest(
             ids,
             lambda dev, c: self._page(kind, dev, query, c),
             cp,
             concurrency=concurrency,
             progress=progress,
-            stats=lambda: (stats.requests, stats.retries),
+            stats=lambda: (self._session.stats.requests, self._session.stats.retries),
         )
