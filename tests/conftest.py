@@ -82,3 +82,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=60.0,
         help="duration of the soak test (default 60 s; nightly runs use 600)",
     )
+
+
+def exception_texts(error: BaseException) -> list[str]:
+    """Every text an error reporter could record: ``str`` and ``repr`` of the error, of each
+    exception chained to it or grouped in it, and the repr of every local variable of the
+    SDK's frames in their tracebacks (what ``pytest --showlocals`` or rich tracebacks print).
+    The test's own frame, which catches the error, is left out."""
+    texts: list[str] = []
+    seen: set[int] = set()
+    todo = [error]
+    while todo:
+        exc = todo.pop()
+        if id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        texts += [str(exc), repr(exc)]
+        todo += [e for e in (exc.__cause__, exc.__context__) if e is not None]
+        if isinstance(exc, BaseExceptionGroup):
+            todo += list(exc.exceptions)
+        tb = exc.__traceback__
+        while tb is not None:
+            if "/tuya_thing_async/" in tb.tb_frame.f_code.co_filename:
+                texts += [f"{name}={value!r}" for name, value in tb.tb_frame.f_locals.items()]
+            tb = tb.tb_next
+    return texts

@@ -4,7 +4,10 @@ async with TuyaClient(Credentials(access_id, access_secret), region=Region.EU) a
     device = await tuya.devices.get("vdevo123")
 """
 
-from .bulk import BatchFailure, BulkMode, BulkResult
+from ._pipeline import ClientStats
+from ._protocol import SignedRequest
+from ._transport import AiohttpTransport, MockTransport, Transport, TransportResponse
+from .bulk import BatchFailure, BulkMode, BulkResult, DeviceStream
 from .client import TuyaClient
 from .config import ClientSettings, Clock, Credentials, Region
 from .errors import (
@@ -16,6 +19,7 @@ from .errors import (
     TuyaConnectError,
     TuyaDeviceError,
     TuyaError,
+    TuyaEventLoopError,
     TuyaInvalidRequestError,
     TuyaOutcomeUnknownError,
     TuyaPaginationLoopError,
@@ -49,14 +53,17 @@ from .pagination import Paginator
 __version__ = "0.1.0"
 
 __all__ = [
+    "AiohttpTransport",
     "BatchFailure",
     "BulkMode",
     "BulkResult",
     "ClientSettings",
+    "ClientStats",
     "Clock",
     "Credentials",
     "Device",
     "DeviceState",
+    "DeviceStream",
     "EventSource",
     "FirmwareProgress",
     "FirmwareUpdate",
@@ -65,11 +72,15 @@ __all__ = [
     "HarvestProgress",
     "HarvestRecord",
     "LogType",
+    "MockTransport",
     "OperationLog",
     "Page",
     "Paginator",
     "Region",
     "ReportLog",
+    "SignedRequest",
+    "Transport",
+    "TransportResponse",
     "TuyaAPIError",
     "TuyaAuthError",
     "TuyaBulkError",
@@ -79,6 +90,7 @@ __all__ = [
     "TuyaConnectError",
     "TuyaDeviceError",
     "TuyaError",
+    "TuyaEventLoopError",
     "TuyaInvalidRequestError",
     "TuyaOutcomeUnknownError",
     "TuyaPaginationLoopError",

@@ -7,14 +7,21 @@ headers to send; the transport hands back status, headers and bytes to parse.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote
 
 import attrs
 
 from . import _signing
-from .errors import TuyaProtocolError, TuyaRateLimitError, TuyaServerError, error_for_code
+from .errors import (
+    TuyaError,
+    TuyaProtocolError,
+    TuyaRateLimitError,
+    TuyaServerError,
+    error_for_code,
+)
 
 
 @attrs.frozen
@@ -129,14 +136,80 @@ class Envelope:
     tid: str | None = None
 
 
+#: Longest ``Retry-After`` honoured, in seconds; a longer one is treated as absent.
+_MAX_RETRY_AFTER = 3600.0
+#: Server times ``t`` (ms) must be below this: beyond it, JSON numbers are no longer exact.
+_MAX_SERVER_TIME = 2**53
+#: Error codes must be non-negative and fit a signed 64-bit integer; string codes are shorter.
+_MAX_CODE = 2**63
+_MAX_CODE_DIGITS = 12
+_MAX_TID_LENGTH = 128
+
+
 def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds of a numeric ``Retry-After`` within 0..3600, else None.
+
+    The HTTP-date form, NaN, infinities, negative and over-long values are all ignored.
+    """
     value = headers.get("Retry-After")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    return seconds if 0.0 <= seconds <= _MAX_RETRY_AFTER else None
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _server_time(data: Mapping[str, Any]) -> int | None:
+    """The envelope's ``t`` (ms) when it is a plausible integer time, else None."""
+    t = data.get("t")
+    return t if _is_int(t) and 0 <= t < _MAX_SERVER_TIME else None
+
+
+def _tid(data: Mapping[str, Any]) -> str | None:
+    tid = data.get("tid")
+    return tid if isinstance(tid, str) and len(tid) <= _MAX_TID_LENGTH else None
+
+
+def _code(data: Mapping[str, Any], status: int) -> int:
+    """The envelope's error code (an int, or a string of ASCII digits); if it is missing or
+    absurd, the HTTP status when that is an error status, else 0."""
+    code = data.get("code")
+    if isinstance(code, str) and code.isascii() and code.isdigit():
+        code = int(code) if len(code) <= _MAX_CODE_DIGITS else None
+    if _is_int(code) and 0 <= code < _MAX_CODE:
+        return code
+    return status if status >= 400 else 0
+
+
+def _http_error(status: int, retry_after: float | None, method: str, template: str) -> TuyaError:
+    """The error for an error status whose body is not a Tuya envelope."""
+    if status == 429:
+        return TuyaRateLimitError(
+            429,
+            "HTTP 429 Too Many Requests",
+            http_status=429,
+            retry_after=retry_after,
+            method=method,
+            path=template,
+        )
+    if status >= 500:
+        return TuyaServerError(
+            status,
+            f"HTTP {status}",
+            http_status=status,
+            retry_after=retry_after,
+            method=method,
+            path=template,
+        )
+    return TuyaProtocolError(
+        f"HTTP {status} without a Tuya envelope", http_status=status, method=method, path=template
+    )
 
 
 def parse_response(
@@ -147,47 +220,21 @@ def parse_response(
     method: str,
     template: str,
 ) -> Envelope:
-    """Return the envelope of a successful answer, or raise the typed error it describes."""
+    """Return the envelope of a successful answer, or raise the typed error it describes.
+
+    Whatever the status, headers and body, this returns an ``Envelope`` or raises a
+    ``TuyaError``: odd or absurd field values are ignored, never a raw Python error.
+    """
     retry_after = _retry_after(headers)
     data = _decode(body, headers.get("Content-Type", ""), status, method, template)
     if data is None:
-        if status == 429:
-            raise TuyaRateLimitError(
-                429,
-                "HTTP 429 Too Many Requests",
-                http_status=429,
-                retry_after=retry_after,
-                method=method,
-                path=template,
-            )
-        if status >= 500:
-            raise TuyaServerError(
-                status,
-                f"HTTP {status}",
-                http_status=status,
-                retry_after=retry_after,
-                method=method,
-                path=template,
-            )
-        raise TuyaProtocolError(
-            f"HTTP {status} without a Tuya envelope",
-            http_status=status,
-            method=method,
-            path=template,
-        )
-    server_t = data.get("t")
-    t = server_t if isinstance(server_t, int) and not isinstance(server_t, bool) else None
-    tid = data.get("tid") if isinstance(data.get("tid"), str) else None
+        raise _http_error(status, retry_after, method, template)
+    t, tid = _server_time(data), _tid(data)
     if data.get("success") is True and 200 <= status < 300:
         return Envelope(data.get("result"), t, tid)
-    code = data.get("code")
-    if isinstance(code, str) and code.isdigit():
-        code = int(code)
-    if not isinstance(code, int) or isinstance(code, bool):
-        code = status if status >= 400 else 0
     msg = data.get("msg")
     error = error_for_code(
-        code,
+        _code(data, status),
         msg if isinstance(msg, str) else "",
         tid=tid,
         http_status=status,
@@ -197,6 +244,23 @@ def parse_response(
     )
     error.server_time_ms = t
     raise error
+
+
+def _bounded_int(text: str) -> int | float:
+    """JSON integer hook: an integer over Python's digit limit for ``int()`` is read as a float
+    (as JavaScript reads every number), so one absurd number does not spoil the whole answer."""
+    limit = sys.get_int_max_str_digits()
+    return int(text) if not limit or len(text) <= limit else float(text)
+
+
+def _loads(text: str) -> Any:
+    """``json.loads``; only if an integer is over Python's digit limit, parse again bounded."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        return json.loads(text, parse_int=_bounded_int)
 
 
 def _decode(body: bytes, content_type: str, status: int, method: str, template: str) -> Any:
@@ -218,7 +282,7 @@ def _decode(body: bytes, content_type: str, status: int, method: str, template: 
             "empty response body", http_status=status, method=method, path=template
         )
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = _loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         reason = "response body is not valid UTF-8"
     except RecursionError:

@@ -1,33 +1,33 @@
-"""Client-side request-rate limiting: one token bucket per client, on the injectable clock."""
+"""Client-side request-rate limiting on the injectable clock.
+
+``RateLimit`` is the generic cell-rate algorithm (GCRA): a reservation moves a "theoretical
+arrival time" forward by ``1 / rate``, and ``burst`` requests may run ahead of it. It needs no
+lock, serves waiters in reservation order, and can refuse a wait that would end past a
+deadline without consuming any capacity.
+"""
 
 from __future__ import annotations
-
-import asyncio
 
 from .config import Clock
 
 
-class TokenBucket:
-    """Allows ``rate`` requests per second on average and ``burst`` at once; FIFO for waiters."""
+class RateLimit:
+    """``rate`` requests per second on average, ``burst`` at once."""
 
     def __init__(self, rate: float, burst: int, clock: Clock) -> None:
         self.rate = rate
         self.burst = burst
         self._clock = clock
-        self._tokens = float(burst)
-        self._stamp = clock.monotonic()
-        self._lock = asyncio.Lock()
+        self._tat = clock.monotonic()  # theoretical arrival time of the next request
 
-    def _refill(self) -> None:
+    def reserve(self, deadline: float) -> float | None:
+        """Reserve a send time; return the seconds to wait for it, or None (nothing consumed)
+        when the wait would end after ``deadline``."""
         now = self._clock.monotonic()
-        self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-
-    async def acquire(self) -> None:
-        """Wait until a request may be sent, then take one token."""
-        async with self._lock:
-            self._refill()
-            while self._tokens < 1.0:
-                await self._clock.sleep((1.0 - self._tokens) / self.rate)
-                self._refill()
-            self._tokens -= 1.0
+        interval = 1.0 / self.rate
+        tat = max(self._tat, now)
+        wait = max(0.0, tat - (self.burst - 1) * interval - now)
+        if now + wait > deadline:
+            return None
+        self._tat = tat + interval
+        return wait

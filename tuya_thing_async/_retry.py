@@ -1,7 +1,14 @@
-"""Pure retry decisions (reliability policy §3): what to do after an attempt failed.
+"""Pure retry decisions: what to do after an attempt failed.
 
-``decide`` classifies an error for an idempotent or non-idempotent call; ``backoff`` computes a
-full-jitter wait; ``RetryQuota`` is botocore's shared retry budget.
+``decide`` classifies an error for a call whose repetition is safe or not; ``backoff`` computes
+a full-jitter wait; ``RetryQuota`` is a client-wide retry budget in the style of botocore's.
+Token errors and clock skew are not retried here: the pipeline's fix-up layer renews the token
+or resyncs the clock once, within the same attempt.
+
+A non-idempotent call (factory reset, firmware start) is repeated only when the failure proves
+the request was not processed: no connection was made, or the cloud throttled it. Any failure
+after the request went out (a dropped connection, a damaged answer, a 5xx, even one with
+``Retry-After``) means the outcome is unknown.
 """
 
 from __future__ import annotations
@@ -12,9 +19,6 @@ from collections.abc import Callable
 import attrs
 
 from .errors import (
-    CLOCK_SKEW_CODE,
-    TOKEN_CODES,
-    TuyaAPIError,
     TuyaConnectError,
     TuyaError,
     TuyaProtocolError,
@@ -29,8 +33,6 @@ from .errors import (
 class Action(enum.Enum):
     RAISE = "raise"
     RETRY = "retry"
-    REFRESH_TOKEN = "refresh_token"
-    RESYNC_CLOCK = "resync_clock"
     #: The request may have run and must not be repeated: raise "outcome unknown".
     OUTCOME_UNKNOWN = "outcome_unknown"
 
@@ -67,26 +69,22 @@ def decide(error: TuyaError, *, idempotent: bool) -> Decision:
         return Decision(Action.RETRY, base=0.1, cap=5.0)  # nothing was sent: always safe
     if isinstance(error, TuyaTransportError):  # reset or read timeout after sending
         return Decision(Action.RETRY, base=0.1, cap=5.0) if idempotent else UNKNOWN
-    if isinstance(error, TuyaResponseTooLargeError):
-        return RAISE
-    if isinstance(error, TuyaProtocolError):
+    if isinstance(error, TuyaProtocolError):  # answered, but not with a readable envelope
+        if not idempotent:
+            return UNKNOWN
+        if isinstance(error, TuyaResponseTooLargeError):
+            return RAISE
         if error.http_status is not None and error.http_status >= 500:
-            return Decision(Action.RETRY, base=0.1, cap=20.0) if idempotent else UNKNOWN
-        return Decision(Action.RETRY, base=0.1, cap=5.0, max_attempts=2) if idempotent else RAISE
-    if not isinstance(error, TuyaAPIError):
-        return RAISE
-    if error.code in TOKEN_CODES:
-        return Decision(Action.REFRESH_TOKEN)
-    if error.code == CLOCK_SKEW_CODE:
-        return Decision(Action.RESYNC_CLOCK)
+            return Decision(Action.RETRY, base=0.1, cap=20.0)
+        return Decision(Action.RETRY, base=0.1, cap=5.0, max_attempts=2)
     if isinstance(error, TuyaRateLimitError):  # rejected before processing: always safe
         return Decision(
             Action.RETRY, Kind.THROTTLE, base=1.0, cap=20.0, retry_after=error.retry_after
         )
     if isinstance(error, TuyaServerError):
-        if idempotent or (error.http_status == 503 and error.retry_after is not None):
-            return Decision(Action.RETRY, base=0.1, cap=20.0, retry_after=error.retry_after)
-        return UNKNOWN
+        if not idempotent:
+            return UNKNOWN
+        return Decision(Action.RETRY, base=0.1, cap=20.0, retry_after=error.retry_after)
     return RAISE
 
 

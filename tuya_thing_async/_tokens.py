@@ -1,23 +1,28 @@
-"""Access-token lifecycle: grant, proactive refresh, single-flight renewal (policy §4).
+"""Access-token lifecycle: grant, proactive refresh, single-flight renewal.
 
-Tuya refresh tokens are single-use, so exactly one refresh may be in flight: every caller that
+Tuya refresh tokens are single-use, so exactly one renewal may be in flight: every caller that
 needs a new token awaits the same shielded task. A caller that saw a token error with an older
-generation than the current one simply uses the newer token.
+generation than the current one simply uses the newer token. Each waiter on a failed renewal
+gets its own copy of the error. Tokens live only in ``Token`` objects, whose repr is redacted,
+so they never show up in a traceback's local variables.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 import attrs
 
-from ._protocol import TOKEN_GRANT, TOKEN_REFRESH, Envelope, Route
-from ._signing import Query
+from ._call import Call
+from ._protocol import TOKEN_GRANT, TOKEN_REFRESH, Envelope
 from .config import Clock
-from .errors import TuyaError, TuyaProtocolError
+from .errors import TuyaClientClosedError, TuyaError, TuyaProtocolError
 
 log = logging.getLogger("tuya_thing_async.tokens")
 
@@ -27,8 +32,13 @@ ADVISORY_JITTER = 60.0
 #: Callers wait for a new token when less than this many seconds (at most 5% of the TTL)
 #: remain.
 MANDATORY_WINDOW = 60.0
+#: Longest token life accepted from the cloud (Tuya grants 7200 s).
+MAX_TTL = 366 * 86400
+#: What a token may look like: it goes into a header, so visible ASCII only.
+_TOKEN = re.compile(r"[\x21-\x7e]{1,1024}")
 
-Fetch = Callable[[Route, str, Query], Awaitable[Envelope]]
+Run = Callable[[Call], Awaitable[Envelope]]
+GRANT = Call(TOKEN_GRANT, TOKEN_GRANT.template, (("grant_type", "1"),), budgeted=False)
 
 
 @attrs.frozen(repr=False)
@@ -47,11 +57,39 @@ class Token:
         return f"Token(generation={self.generation}, access=***, refresh=***)"
 
 
+def refresh_call(token: Token) -> Call:
+    """``GET /v1.0/token/{refresh_token}``; not idempotent: the refresh token is single-use."""
+    path = TOKEN_REFRESH.template.format(refresh_token=quote(token.refresh, safe=""))
+    return Call(TOKEN_REFRESH, path, idempotent=False, budgeted=False)
+
+
+@attrs.frozen(repr=False)
+class _Grant:
+    access: str
+    refresh: str
+    ttl: float
+
+
+def _read_grant(result: Any) -> _Grant | None:
+    """The token answer's fields, or None when any is missing or implausible."""
+    if not isinstance(result, dict):
+        return None
+    access, refresh = result.get("access_token"), result.get("refresh_token", "")
+    ttl = result.get("expire_time", result.get("expire"))
+    if not isinstance(access, str) or not _TOKEN.fullmatch(access):
+        return None
+    if not isinstance(refresh, str) or (refresh and not _TOKEN.fullmatch(refresh)):
+        return None
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= MAX_TTL:
+        return None
+    return _Grant(access, refresh, float(ttl))
+
+
 class TokenManager:
     """Holds the current token and renews it, single-flight."""
 
-    def __init__(self, fetch: Fetch, clock: Clock, rng: Callable[[], float]) -> None:
-        self._fetch = fetch
+    def __init__(self, run: Run, clock: Clock, rng: Callable[[], float]) -> None:
+        self._run = run
         self._clock = clock
         self._rng = rng
         self._token: Token | None = None
@@ -62,28 +100,35 @@ class TokenManager:
 
     async def current(self) -> Token:
         """A usable token; starts a background refresh inside the advisory window."""
-        tok = self._token
-        if tok is not None:
+        token = self._token
+        if token is not None:
             now = self._clock.monotonic()
-            if now < tok.usable_until:
-                if now >= tok.refresh_at:
+            if now < token.usable_until:
+                if now >= token.refresh_at:
                     self._start()
-                return tok
-        return await self._wait(tok.generation if tok else 0)
+                return token
+        return await self._wait(token.generation if token else 0)
 
     async def renew(self, stale: Token | None) -> Token:
-        """After a token error with ``stale``: a newer token, refreshing only if none exists."""
+        """After a token error with ``stale``: a newer token, renewing only if none exists."""
         return await self._wait(stale.generation if stale else 0)
 
     async def _wait(self, generation: int) -> Token:
-        tok = self._token
-        if (
-            tok is not None
-            and tok.generation != generation
-            and self._clock.monotonic() < tok.usable_until
-        ):
-            return tok
-        return await asyncio.shield(self._start())
+        token = self._token
+        fresh = token is not None and token.generation != generation
+        if token is not None and fresh and self._clock.monotonic() < token.usable_until:
+            return token
+        task = self._start()
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled() and not _being_cancelled():
+                error: TuyaError = TuyaClientClosedError("the client was closed")
+            else:
+                raise
+        except TuyaError as exc:  # every waiter gets its own copy, with no shared state
+            error = copy.copy(exc)
+        raise error
 
     def _start(self) -> asyncio.Task[Token]:
         if self._task is None:
@@ -100,49 +145,52 @@ class TokenManager:
         old = self._token
         if old is not None and old.refresh:
             started = self._clock.monotonic()
-            path = TOKEN_REFRESH.template.format(refresh_token=quote(old.refresh, safe=""))
             try:
-                env = await self._fetch(TOKEN_REFRESH, path, ())
-                self.refreshes += 1
-                return self._publish(env, started)
+                grant = _read_grant((await self._run(refresh_call(old))).result)
             except TuyaError as exc:  # spent or revoked: fall back to one full grant
                 log.debug("token refresh failed (%s); doing a full grant", type(exc).__name__)
+            else:
+                self.refreshes += 1
+                if grant is not None:
+                    return self._publish(grant, started)
+                log.debug("the refreshed token is unusable; doing a full grant")
         started = self._clock.monotonic()
-        env = await self._fetch(TOKEN_GRANT, TOKEN_GRANT.template, (("grant_type", "1"),))
+        grant = _read_grant((await self._run(GRANT)).result)
         self.grants += 1
-        return self._publish(env, started)
+        return self._publish(grant, started)
 
-    def _publish(self, env: Envelope, started: float) -> Token:
-        result = env.result
-        ok = isinstance(result, dict)
-        access = result.get("access_token") if ok else None
-        refresh = result.get("refresh_token", "") if ok else None
-        ttl = result.get("expire_time", result.get("expire")) if ok else None
-        if (
-            not isinstance(access, str)
-            or not access
-            or not isinstance(refresh, str)
-            or not isinstance(ttl, int | float)
-            or ttl <= 0
-        ):
+    def _publish(self, grant: _Grant | None, started: float) -> Token:
+        if grant is None:
             raise TuyaProtocolError(
-                "token answer lacks access_token or expire_time", method="GET", path="/v1.0/token"
+                "the token answer lacks a usable access_token or expire_time",
+                method="GET",
+                path=TOKEN_GRANT.template,
             )
         self._generation += 1
         # 7200 s tokens: refresh in the background with 240-300 s left, wait with 60 s left.
         # Short TTLs (tests, soak runs) scale both windows down to the same proportions.
-        expires_at = started + float(ttl)
+        ttl = grant.ttl
+        expires_at = started + ttl
         mandatory = min(MANDATORY_WINDOW, ttl * 0.05)
         advisory = min(ADVISORY_WINDOW, ttl * 0.1) - self._rng() * min(ADVISORY_JITTER, ttl * 0.05)
         self._token = Token(
-            access, refresh, expires_at - mandatory, expires_at - advisory, self._generation
+            grant.access,
+            grant.refresh,
+            expires_at - mandatory,
+            expires_at - advisory,
+            self._generation,
         )
-        log.debug("token generation %d valid for %ss", self._generation, ttl)
+        log.debug("token generation %d valid for %.0fs", self._generation, ttl)
         return self._token
 
     async def aclose(self) -> None:
-        """Cancel a background renewal, if any."""
+        """Cancel a renewal in flight, if any, and wait for it to end."""
         task = self._task
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

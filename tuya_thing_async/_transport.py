@@ -1,148 +1,185 @@
-"""The one network seam: the only module that touches aiohttp's client.
+"""The one network seam: ``Transport`` (what the call pipeline sends through), its aiohttp
+implementation (the only code that touches aiohttp's client) and ``MockTransport`` for tests.
 
-``Transport.send`` performs one HTTP exchange and returns status, headers and the body bytes
-(read under a size cap), or raises a sanitised ``TuyaTransportError``: no aiohttp exception,
-whose text holds the full URL (and so the refresh token), ever escapes or is chained.
+aiohttp exceptions are mapped to ``TuyaTransportError`` subclasses in one place,
+``_map_error``. The mapped error is raised outside the ``except`` block, so it chains no aiohttp
+exception (whose text holds the full URL, and so the refresh token) and its traceback holds no
+frame with the URL or headers in a local variable.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
-import logging
+import inspect
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import attrs
 from yarl import URL
 
-from .config import ClientSettings
+from ._protocol import SignedRequest
 from .errors import (
+    TuyaClientClosedError,
     TuyaConnectError,
+    TuyaError,
     TuyaResponseTooLargeError,
     TuyaTimeoutError,
     TuyaTLSError,
     TuyaTransportError,
 )
 
-log = logging.getLogger("tuya_thing_async.transport")
 #: Response headers the protocol layer reads; nothing else is kept.
-_KEPT_HEADERS = ("Content-Type", "Retry-After")
+KEPT_HEADERS = ("Content-Type", "Retry-After")
+#: aiohttp exceptions, most specific first, and what they mean for a caller.
+_ERROR_MAP: tuple[tuple[type[BaseException], type[TuyaTransportError], str], ...] = (
+    (aiohttp.ClientSSLError, TuyaTLSError, "TLS failure"),
+    (aiohttp.ClientConnectorError, TuyaConnectError, "could not connect"),
+    (aiohttp.ConnectionTimeoutError, TuyaConnectError, "timed out while connecting"),
+    (TimeoutError, TuyaTimeoutError, "timed out waiting for the response"),
+    (aiohttp.ServerDisconnectedError, TuyaTransportError, "server closed the connection"),
+    (aiohttp.ClientPayloadError, TuyaTransportError, "response body was cut off"),
+    (aiohttp.ClientError, TuyaTransportError, "network error"),
+    (OSError, TuyaTransportError, "network error"),
+    (asyncio.IncompleteReadError, TuyaTransportError, "response was cut off"),
+)
+_MAPPED = tuple(source for source, _, _ in _ERROR_MAP)
 
 
-@attrs.frozen
-class RawResponse:
+@attrs.frozen(repr=False)
+class TransportResponse:
+    """An HTTP answer: status, the kept headers and the whole body (under the size cap).
+    ``repr`` leaves the body out: a token answer holds tokens."""
+
     status: int
     headers: dict[str, str]
     body: bytes
 
+    def __repr__(self) -> str:
+        return f"TransportResponse(status={self.status}, {len(self.body)} bytes)"
 
-class Transport:
-    """Sends bytes over one ``aiohttp.ClientSession``, owned or borrowed."""
+
+class Transport(abc.ABC):
+    """Sends one signed request and returns the answer; nothing else (no retries, no parsing).
+
+    Implementations raise ``TuyaTransportError`` subclasses for network failures:
+    ``TuyaConnectError`` only when no byte of the request was sent.
+    """
+
+    @abc.abstractmethod
+    async def send(self, request: SignedRequest, *, timeout: float) -> TransportResponse:
+        """One HTTP exchange for ``request``, within ``timeout`` seconds."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional to override
+        """Release what the transport opened (called once by the client's ``aclose``)."""
+
+
+@attrs.frozen
+class _Oversize:
+    status: int
+
+
+Handler = Callable[[SignedRequest], TransportResponse | Awaitable[TransportResponse]]
+
+
+class MockTransport(Transport):
+    """A transport that answers from ``handler(request)`` (sync or async), for tests."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+
+    async def send(self, request: SignedRequest, *, timeout: float) -> TransportResponse:
+        answer = self._handler(request)
+        return await answer if inspect.isawaitable(answer) else answer
+
+
+def _map_error(exc: BaseException) -> TuyaTransportError:
+    for source, target, text in _ERROR_MAP:
+        if isinstance(exc, source):
+            return target(f"{text} ({type(exc).__name__})")
+    raise AssertionError("unmapped")  # pragma: no cover - _MAPPED lists the same classes
+
+
+class AiohttpTransport(Transport):
+    """Sends over one ``aiohttp.ClientSession``: borrowed (never closed here) or created
+    lazily inside the running loop and closed by ``aclose``."""
 
     def __init__(
         self,
         base_url: str,
-        settings: ClientSettings,
+        *,
         session: aiohttp.ClientSession | None = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 20.0,
+        max_body_bytes: int = 8 * 1024 * 1024,
+        connection_limit: int = 32,
     ) -> None:
-        self._base_url = base_url
-        self._settings = settings
+        self.base_url = base_url
         self._session = session
         self._owns_session = session is None
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._cap = max_body_bytes
+        self._connection_limit = connection_limit
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        """The aiohttp session, created lazily inside the running loop."""
+        """The aiohttp session, created on first use."""
         if self._session is None:
             connector = aiohttp.TCPConnector(
-                limit=self._settings.connection_limit,
-                limit_per_host=max(1, self._settings.connection_limit // 2),
+                limit=self._connection_limit,
+                limit_per_host=max(1, self._connection_limit // 2),
                 ttl_dns_cache=300,
             )
-            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
+            self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
-    async def close(self) -> None:
-        """Close the session if this transport opened it; a borrowed one is left alone."""
+    async def aclose(self) -> None:
         if self._owns_session and self._session is not None and not self._session.closed:
             await self._session.close()
 
-    async def send(
-        self,
-        method: str,
-        target: str,
-        headers: dict[str, str],
-        body: bytes,
-        *,
-        timeout: float,
-        template: str,
-    ) -> RawResponse:
-        """One HTTP exchange to ``base_url + target`` (already encoded; sent verbatim)."""
-        url = URL(self._base_url + target, encoded=True)
-        client_timeout = aiohttp.ClientTimeout(
-            total=max(timeout, 0.001),
-            connect=min(self._settings.connect_timeout, max(timeout, 0.001)),
-            sock_read=self._settings.read_timeout,
-        )
-        cap = self._settings.max_body_bytes
+    async def send(self, request: SignedRequest, *, timeout: float) -> TransportResponse:
+        error: TuyaError
+        if self._session is not None and self._session.closed:
+            raise TuyaClientClosedError("the borrowed aiohttp session is closed")
         try:
-            async with self.session.request(
-                method,
-                url,
-                headers=headers,
-                data=body or None,
-                timeout=client_timeout,
-                allow_redirects=False,
-            ) as resp:
-                length = resp.content_length
-                if length is not None and length > cap:
-                    raise TuyaResponseTooLargeError(
-                        f"response of {length} bytes is over the {cap}-byte cap",
-                        http_status=resp.status,
-                        method=method,
-                        path=template,
-                    )
-                headers = {k: resp.headers[k] for k in _KEPT_HEADERS if k in resp.headers}
-                if length is not None and "Content-Encoding" not in resp.headers:
-                    # the declared length is within the cap and nothing is decompressed
-                    return RawResponse(resp.status, headers, await resp.read())
-                data = bytearray()
-                async for chunk in resp.content.iter_chunked(65536):
-                    data += chunk
-                    if len(data) > cap:
-                        raise TuyaResponseTooLargeError(
-                            f"response body is over the {cap}-byte cap",
-                            http_status=resp.status,
-                            method=method,
-                            path=template,
-                        )
-                return RawResponse(resp.status, headers, bytes(data))
-        except aiohttp.ClientSSLError as exc:
-            raise TuyaTLSError(
-                f"TLS failure: {type(exc).__name__}", method=method, path=template
-            ) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise TuyaConnectError(
-                f"could not connect: {type(exc).__name__} ({exc.os_error.strerror or 'error'})",
-                method=method,
-                path=template,
-            ) from None
-        except aiohttp.ConnectionTimeoutError:
-            raise TuyaConnectError(
-                "timed out while connecting", method=method, path=template
-            ) from None
-        except (TimeoutError, aiohttp.ServerTimeoutError):
-            raise TuyaTimeoutError(
-                "timed out waiting for the response", method=method, path=template
-            ) from None
-        except aiohttp.ServerDisconnectedError:
-            raise TuyaTransportError(
-                "server closed the connection without answering", method=method, path=template
-            ) from None
-        except aiohttp.ClientPayloadError:
-            raise TuyaTransportError(
-                "response body was cut off", method=method, path=template
-            ) from None
-        except (aiohttp.ClientError, OSError, asyncio.IncompleteReadError) as exc:
-            raise TuyaTransportError(
-                f"network error: {type(exc).__name__}", method=method, path=template
-            ) from None
+            response = await self._exchange(request, max(timeout, 0.001))
+        except _MAPPED as exc:
+            error = _map_error(exc)
+        else:
+            if isinstance(response, TransportResponse):
+                return response
+            error = TuyaResponseTooLargeError(
+                f"response body is over the {self._cap}-byte cap", http_status=response.status
+            )
+        raise error  # outside the except block: no aiohttp exception in its chain
+
+    async def _exchange(
+        self, request: SignedRequest, timeout: float
+    ) -> TransportResponse | _Oversize:
+        """The exchange. An over-cap body is returned as ``_Oversize``, not raised here: this
+        frame holds the response object, whose repr shows the URL."""
+        async with self.session.request(
+            request.method,
+            URL(self.base_url + request.target, encoded=True),
+            headers=request.headers,
+            data=request.body or None,
+            timeout=aiohttp.ClientTimeout(
+                total=timeout,
+                connect=min(self._connect_timeout, timeout),
+                sock_read=self._read_timeout,
+            ),
+            allow_redirects=False,
+        ) as resp:
+            kept = {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
+            length = resp.content_length
+            if length is not None and length > self._cap:
+                return _Oversize(resp.status)
+            if length is not None and "Content-Encoding" not in resp.headers:
+                return TransportResponse(resp.status, kept, await resp.read())
+            data = bytearray()
+            async for chunk in resp.content.iter_chunked(65536):
+                data += chunk
+                if len(data) > self._cap:
+                    return _Oversize(resp.status)
+            return TransportResponse(resp.status, kept, bytes(data))

@@ -1,22 +1,23 @@
 """Bulk device details: any number of IDs, 20 per request, a bounded number of batches in flight.
 
-A small pool of worker tasks pulls batches and reports each batch's outcome on a queue. The
-consumer never yields while holding a lock, limiter slot or task group; on ``break``,
-cancellation or a fail-fast error every worker is cancelled and awaited before control returns.
+Batches run through the shared fan-out helper; the consumer never yields while holding a
+limiter slot or task group, and on ``break``, cancellation or a fail-fast error every batch
+still running is cancelled and awaited before control returns. Errors that are not about one
+batch (the client was closed, or used from another event loop) are raised as themselves.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 
 import attrs
 
-from ._tasks import next_from, stop
-from .errors import TuyaBulkError, TuyaError
+from ._fanout import Emit, Failure, fan_out
+from .errors import TuyaBulkError, TuyaClientClosedError, TuyaError, TuyaEventLoopError
 from .models import Device
+from .pagination import OneShotStream
 
 #: Tuya's limit of device IDs per ``GET /v2.0/cloud/thing/batch`` request.
 BATCH_SIZE = 20
@@ -68,39 +69,83 @@ def batches(ids: Sequence[str], size: int = BATCH_SIZE) -> list[tuple[str, ...]]
     return [tuple(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
-Outcome = tuple[tuple[str, ...], list[Device] | TuyaError]
+#: Failures that concern the client, not a batch: raised as themselves, never collected.
+_CLIENT_ERRORS = (TuyaClientClosedError, TuyaEventLoopError)
+
+
+@attrs.frozen
+class BatchOutcome:
+    """What one batch request returned (devices it asked for, each once), or its error."""
+
+    ids: tuple[str, ...]
+    found: list[Device] | TuyaError
 
 
 async def run_batches(
     ids: Sequence[str], fetch: FetchBatch, *, concurrency: int, mode: BulkMode
-) -> AsyncGenerator[Outcome, None]:
-    """Yield ``(batch_ids, devices or error)`` as batches complete.
+) -> AsyncGenerator[BatchOutcome, None]:
+    """Yield each batch's outcome as it completes.
 
     In fail-fast mode the first error cancels the remaining batches and raises
     ``TuyaBulkError``; in partial mode errors are yielded like results.
     """
-    pending = batches(ids)
-    outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
 
-    async def worker() -> None:
-        while pending:
-            batch = pending.pop(0)
-            try:
-                found: list[Device] | TuyaError = await fetch(batch)
-            except TuyaError as exc:
-                found = exc
-            outcomes.put_nowait((batch, found))
+    async def work(batch: tuple[str, ...], emit: Emit[BatchOutcome]) -> None:
+        await emit(BatchOutcome(batch, _each_once(await fetch(batch), batch)))
 
-    total = len(pending)
-    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, total))]
-    try:
-        for _ in range(total):
-            batch, found = await next_from(outcomes, workers)
-            if isinstance(found, TuyaError) and mode is BulkMode.FAIL_FAST:
-                raise TuyaBulkError(f"batch of {len(batch)} device IDs failed", [found])
-            yield batch, found
-    finally:
-        await stop(workers)
+    outcomes = fan_out(batches(ids), work, concurrency=concurrency)
+    async with aclosing(outcomes):
+        async for outcome in outcomes:
+            if isinstance(outcome, Failure):
+                error = outcome.error
+                if not isinstance(error, TuyaError) or isinstance(error, _CLIENT_ERRORS):
+                    raise error
+                if mode is BulkMode.FAIL_FAST:
+                    raise TuyaBulkError(f"batch of {len(outcome.item)} device IDs failed", [error])
+                outcome = BatchOutcome(outcome.item, error)
+            yield outcome
+
+
+def _each_once(devices: list[Device], batch: tuple[str, ...]) -> list[Device]:
+    """The devices the batch asked for, each once (the cloud may repeat an entry)."""
+    wanted = set(batch)
+    found = []
+    for device in devices:
+        if device.id in wanted:
+            wanted.discard(device.id)
+            found.append(device)
+    return found
+
+
+class DeviceStream(OneShotStream):
+    """``devices.iter_many``: devices as their batches complete; an async context manager.
+
+    In partial mode, failed batches are raised together as ``TuyaBulkError`` after every
+    device of the successful batches has been yielded.
+    """
+
+    def __init__(
+        self, ids: Sequence[str], fetch: FetchBatch, *, concurrency: int, mode: BulkMode
+    ) -> None:
+        self._ids, self._fetch, self._concurrency, self._mode = ids, fetch, concurrency, mode
+
+    def __aiter__(self) -> AsyncIterator[Device]:
+        return self._start(self._devices())
+
+    async def _devices(self) -> AsyncGenerator[Device, None]:
+        errors: list[TuyaError] = []
+        outcomes = run_batches(
+            self._ids, self._fetch, concurrency=self._concurrency, mode=self._mode
+        )
+        async with aclosing(outcomes):
+            async for outcome in outcomes:
+                if isinstance(outcome.found, TuyaError):
+                    errors.append(outcome.found)
+                else:
+                    for device in outcome.found:
+                        yield device
+        if errors:
+            raise TuyaBulkError(f"{len(errors)} batch(es) failed", errors)
 
 
 async def collect(
@@ -112,13 +157,12 @@ async def collect(
     failed: set[str] = set()
     outcomes = run_batches(ids, fetch, concurrency=concurrency, mode=mode)
     async with aclosing(outcomes):
-        async for batch, found in outcomes:
-            if isinstance(found, TuyaError):
-                failures.append(BatchFailure(batch, found))
-                failed.update(batch)
+        async for outcome in outcomes:
+            if isinstance(outcome.found, TuyaError):
+                failures.append(BatchFailure(outcome.ids, outcome.found))
+                failed.update(outcome.ids)
             else:
-                wanted = set(batch)
-                by_id.update((d.id, d) for d in found if d.id in wanted)
+                by_id.update((d.id, d) for d in outcome.found)
     devices = tuple(by_id[i] for i in ids if i in by_id)
     missing = tuple(i for i in ids if i not in by_id and i not in failed)
     order = {i: n for n, i in enumerate(ids)}

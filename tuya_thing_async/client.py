@@ -10,13 +10,15 @@ from urllib.parse import quote
 
 import aiohttp
 
-from ._protocol import Route
-from ._session import Session, SessionStats
+from ._call import Call
+from ._pipeline import CallPipeline, ClientStats
+from ._protocol import Route, encode_json
+from ._transport import AiohttpTransport, Transport
 from .config import ClientSettings, Credentials, Region, resolve_base_url
 from .endpoints.devices import Devices
 from .endpoints.firmware import Firmware
 from .endpoints.logs import Logs
-from .errors import TuyaValidationError
+from .errors import TuyaConfigError, TuyaValidationError
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
 
@@ -25,9 +27,10 @@ class TuyaClient:
     """Async client for Tuya Cloud Device Management (``/v2.0/cloud/thing``).
 
     Use it as ``async with TuyaClient(creds, region=Region.EU) as tuya:`` (or call
-    ``aclose()``). Pass ``session=`` to borrow an ``aiohttp.ClientSession``; the client never
-    closes a session it did not open. Plain ``http://`` is accepted only for loopback hosts
-    together with ``insecure_http=True`` (the emulator).
+    ``aclose()``). Pass ``session=`` to borrow an ``aiohttp.ClientSession`` (never closed by
+    the client), or ``transport=`` to send through your own ``Transport``. Plain ``http://``
+    is accepted only for loopback hosts together with ``insecure_http=True`` (the emulator).
+    A client belongs to the event loop that first uses it.
     """
 
     def __init__(
@@ -37,26 +40,42 @@ class TuyaClient:
         region: Region | str | None = None,
         base_url: str | None = None,
         session: aiohttp.ClientSession | None = None,
+        transport: Transport | None = None,
         settings: ClientSettings | None = None,
         insecure_http: bool = False,
     ) -> None:
         if not isinstance(credentials, Credentials):
             raise TypeError("credentials must be a Credentials instance")
+        if transport is not None and session is not None:
+            raise TuyaConfigError("give session= or transport=, not both")
         self.base_url = resolve_base_url(region, base_url, insecure_http)
         self.settings = settings or ClientSettings()
-        self._session = Session(credentials, self.base_url, self.settings, session)
-        self.devices = Devices(self._session)
-        self.logs = Logs(self._session)
-        self.firmware = Firmware(self._session)
+        self._pipeline = CallPipeline(
+            credentials, self.settings, transport or self._aiohttp_transport(session)
+        )
+        self.devices = Devices(self._pipeline)
+        self.logs = Logs(self._pipeline)
+        self.firmware = Firmware(self._pipeline)
+
+    def _aiohttp_transport(self, session: aiohttp.ClientSession | None) -> AiohttpTransport:
+        settings = self.settings
+        return AiohttpTransport(
+            self.base_url,
+            session=session,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            max_body_bytes=settings.max_body_bytes,
+            connection_limit=settings.connection_limit,
+        )
 
     @property
-    def stats(self) -> SessionStats:
-        """Requests sent, retries and token renewals so far (a snapshot)."""
-        return self._session.stats
+    def stats(self) -> ClientStats:
+        """Requests sent, retries, token renewals and requests in flight (a snapshot)."""
+        return self._pipeline.stats
 
     @property
     def closed(self) -> bool:
-        return self._session.closed
+        return self._pipeline.closed
 
     async def request(
         self,
@@ -85,18 +104,19 @@ class TuyaClient:
         items = list(params.items() if isinstance(params, Mapping) else params or ())
         query = tuple((str(k), str(val)) for k, val in items if val is not None)
         safe = verb in ("GET", "DELETE") if idempotent is None else idempotent
-        route = Route(
-            verb, quote(path, safe="/"), safe, needs_token=not path.startswith("/v1.0/token")
-        )
-        env = await self._session.call(route, params=query, body=body, idempotent=safe)
-        return env.result
+        encoded = quote(path, safe="/")
+        route = Route(verb, encoded, safe, needs_token=not path.startswith("/v1.0/token"))
+        payload = b"" if body is None else encode_json(body)
+        return (await self._pipeline.run(Call(route, encoded, query, payload, safe))).result
 
     async def aclose(self) -> None:
-        """Close the client (and its aiohttp session if it opened one). Idempotent."""
-        await self._session.aclose()
+        """Close the client: calls in flight, and any later call, end with
+        ``TuyaClientClosedError``; the aiohttp session is closed if the client opened it.
+        Idempotent."""
+        await self._pipeline.aclose()
 
     async def __aenter__(self) -> TuyaClient:
-        self._session.check_open()
+        self._pipeline.check_open()
         return self
 
     async def __aexit__(
@@ -109,4 +129,4 @@ class TuyaClient:
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
-        return f"<TuyaClient {self.base_url} {self._session.credentials!r} {state}>"
+        return f"<TuyaClient {self.base_url} {self._pipeline.credentials!r} {state}>"

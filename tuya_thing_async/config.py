@@ -8,11 +8,22 @@ import ipaddress
 import random
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import attrs
 
 from .errors import TuyaConfigError
+
+
+def _check_key(name: str, value: object) -> None:
+    """Refuse an empty key or one with other than visible ASCII; never show the value."""
+    if not isinstance(value, str) or not value:
+        raise TuyaConfigError(f"Credentials.{name} must be a non-empty string")
+    if not all("!" <= char <= "~" for char in value):
+        raise TuyaConfigError(
+            f"Credentials.{name} may hold only visible ASCII characters "
+            "(no spaces, line breaks, control or non-ASCII characters)"
+        )
 
 
 @attrs.frozen(repr=False)
@@ -23,8 +34,8 @@ class Credentials:
     access_secret: str
 
     def __attrs_post_init__(self) -> None:
-        if not self.access_id or not self.access_secret:
-            raise TuyaConfigError("Credentials need a non-empty access_id and access_secret")
+        for name in ("access_id", "access_secret"):
+            _check_key(name, getattr(self, name))
 
     def __repr__(self) -> str:
         return f"Credentials(access_id={self.access_id[:4]!r}…, access_secret=***)"
@@ -59,14 +70,8 @@ def _is_loopback(host: str) -> bool:
 def resolve_base_url(region: Region | str | None, base_url: str | None, insecure_http: bool) -> str:
     """Pick and check the base URL: https anywhere, plain http only on loopback with opt-in."""
     if base_url is None:
-        if region is None:
-            raise TuyaConfigError("give region=Region.XX or base_url=...")
-        try:
-            base_url = region.base_url if isinstance(region, Region) else Region[region].base_url
-        except KeyError:
-            names = ", ".join(r.name for r in Region)
-            raise TuyaConfigError(f"unknown region {region!r}; use one of {names}") from None
-    parts = urlsplit(base_url)
+        base_url = _region_url(region)
+    parts = _split_url(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TuyaConfigError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -80,6 +85,38 @@ def resolve_base_url(region: Region | str | None, base_url: str | None, insecure
         if not insecure_http:
             raise TuyaConfigError("plain http:// to a loopback host needs insecure_http=True")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _region_url(region: Region | str | None) -> str:
+    if region is None:
+        raise TuyaConfigError("give region=Region.XX or base_url=...")
+    try:
+        return region.base_url if isinstance(region, Region) else Region[region].base_url
+    except KeyError:
+        names = ", ".join(r.name for r in Region)
+        raise TuyaConfigError(f"unknown region {region!r}; use one of {names}") from None
+
+
+def _split_url(base_url: str) -> SplitResult:
+    """Split ``base_url``, refusing what ``urlsplit`` would drop or choke on silently.
+
+    Messages never repeat the URL here: it may carry a password.
+    """
+    if " " in base_url or not base_url.isprintable():  # other whitespace is not printable
+        raise TuyaConfigError("base_url must not contain whitespace or control characters")
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise TuyaConfigError("base_url is not a valid URL") from None
+    if "@" in parts.netloc:
+        raise TuyaConfigError("base_url must not carry user info (user:password@)")
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or over 65535
+        port = 0
+    if port == 0:
+        raise TuyaConfigError("base_url port must be a number within 1-65535")
+    return parts
 
 
 class Clock:

@@ -6,6 +6,7 @@
     ├── TuyaConfigError (ValueError)          bad client configuration; fix the code
     ├── TuyaValidationError (ValueError)      bad argument, raised before any network I/O
     ├── TuyaClientClosedError (RuntimeError)  the client was used after close
+    ├── TuyaEventLoopError (RuntimeError)     the client was used from another event loop
     ├── TuyaTransportError                    the request never got a usable HTTP answer
     │   ├── TuyaConnectError                  no byte was sent (DNS, refused, connect timeout)
     │   ├── TuyaTLSError                      certificate or TLS failure; never retried
@@ -36,14 +37,29 @@ from collections.abc import Sequence
 from typing import Any, Self
 
 
+def _restore(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """Unpickle helper: create the exception from ``args`` without running ``__init__``."""
+    exc = cls.__new__(cls, *args)
+    exc.args = args  # ``OSError.__new__`` (under TimeoutError) leaves them to ``__init__``
+    return exc
+
+
 class TuyaError(Exception):
     """Root of every exception this package raises.
 
     ``resume_cursor`` is set when the error interrupted a paginator: the cursor of the first
     page not yet delivered, to pass back as ``start_cursor=``.
+
+    Every error survives ``pickle`` and ``copy`` with all its fields (e.g. across processes).
     """
 
     resume_cursor: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default calls ``cls(*self.args)``, but ``args`` holds the formatted text, not the
+        # constructor's arguments: rebuild from ``args`` without ``__init__``, then restore the
+        # fields from ``__dict__`` (via ``BaseException.__setstate__``).
+        return _restore, (type(self), self.args), self.__dict__
 
 
 class TuyaConfigError(TuyaError, ValueError):
@@ -56,6 +72,11 @@ class TuyaValidationError(TuyaError, ValueError):
 
 class TuyaClientClosedError(TuyaError, RuntimeError):
     """The client was used after ``aclose()`` or outside its ``async with`` block."""
+
+
+class TuyaEventLoopError(TuyaError, RuntimeError):
+    """The client was used from an event loop other than the one it is bound to (the first loop
+    that used it); create one client per event loop."""
 
 
 class _RequestContext(TuyaError):
@@ -241,7 +262,7 @@ CODE_TO_ERROR: dict[int, type[TuyaAPIError]] = {
     28841107: TuyaPermissionError,
 }
 
-#: The documented message of each code (reference §5.2); the emulator answers with these.
+#: The documented message of each code; the emulator answers with these.
 CODE_MESSAGES: dict[int, str] = {
     500: "system error, please contact the admin",
     1000: "data not exist",

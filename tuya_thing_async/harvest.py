@@ -1,21 +1,22 @@
 """Fleet harvest: walk many devices' logs concurrently, stream every record once, resumably.
 
-A pool of workers (bounded concurrency) pages through one device at a time and hands whole
-pages to the consumer over a bounded queue, so memory stays flat however many records pass.
+Devices go through the shared fan-out helper (bounded concurrency): each worker pages through
+one device at a time and hands whole pages to the consumer over a bounded stream, so memory
+stays flat however many records pass.
 The checkpoint advances as records are *yielded*: snapshot ``harvest.checkpoint`` after
 processing a record (or a batch of them) and a restarted job resumes exactly after it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._tasks import next_from, stop
+from ._fanout import Emit, Failure, fan_out
 from .errors import TuyaValidationError
 from .models import Page
 from .pagination import OneShotStream, Paginator
@@ -74,7 +75,14 @@ class HarvestCheckpoint:
             raise TuyaValidationError("not a harvest checkpoint") from None
 
 
-_Item = tuple[str, str | None, Page[Any], int]  # device, cursor requested, page, records to skip
+@attrs.frozen
+class _DevicePage:
+    """A page of one device, the cursor it was requested with and the records to skip."""
+
+    device_id: str
+    cursor: str | None
+    page: Page[Any]
+    skip: int
 
 
 class Harvest(OneShotStream, Generic[T]):
@@ -113,37 +121,27 @@ class Harvest(OneShotStream, Generic[T]):
         devices = {d: dict(p) for d, p in self._positions.items()}
         return HarvestCheckpoint(cp.start_ms, cp.end_ms, cp.filter, devices)
 
-    async def _walk(self, device_id: str, queue: asyncio.Queue[_Item | None]) -> None:
+    async def _walk(self, device_id: str, emit: Emit[_DevicePage]) -> None:
         state = self._positions.get(device_id, {})
         cursor, skip = state.get("cursor"), int(state.get("skip", 0))
         pages = Paginator(lambda c: self._fetch(device_id, c), start_cursor=cursor)
         async with pages:
             async for page in pages.pages():
-                await queue.put((device_id, cursor, page, skip))
+                await emit(_DevicePage(device_id, cursor, page, skip))
                 cursor, skip = page.cursor, 0
 
-    async def _worker(self, pending: list[str], queue: asyncio.Queue[_Item | None]) -> None:
-        while pending:
-            await self._walk(pending.pop(0), queue)
-        await queue.put(None)
-
     async def _run(self) -> AsyncGenerator[HarvestRecord[T], None]:
-        pending = list(self._ids)
-        queue: asyncio.Queue[_Item | None] = asyncio.Queue(maxsize=self._concurrency)
-        workers = [
-            asyncio.create_task(self._worker(pending, queue))
-            for _ in range(min(self._concurrency, len(pending)))
-        ]
-        running = len(workers)
-        try:
-            while running:
-                item = await next_from(queue, workers)
-                if item is None:
-                    running -= 1
-                    continue
-                device_id, cursor, page, skip = item
-                position = self._positions[device_id] = {"cursor": cursor, "skip": skip}
-                for index in range(skip, len(page.items)):
+        outcomes = fan_out(self._ids, self._walk, concurrency=self._concurrency)
+        async with aclosing(outcomes):
+            async for outcome in outcomes:
+                if isinstance(outcome, Failure):
+                    raise outcome.error
+                device_id, page = outcome.device_id, outcome.page
+                position = self._positions[device_id] = {
+                    "cursor": outcome.cursor,
+                    "skip": outcome.skip,
+                }
+                for index in range(outcome.skip, len(page.items)):
                     position["skip"] = index + 1  # counted as delivered once yielded
                     self.records += 1
                     yield HarvestRecord(device_id, page.items[index])
@@ -154,8 +152,6 @@ class Harvest(OneShotStream, Generic[T]):
                     self._positions[device_id] = {"done": True}
                     self._done += 1
                 self._report()
-        finally:
-            await stop(workers)
 
     def _report(self) -> None:
         if self._progress is not None:

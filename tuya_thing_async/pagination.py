@@ -9,6 +9,7 @@ yields, and is an async context manager so ``break`` closes it deterministically
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from types import TracebackType
@@ -98,9 +99,10 @@ class Paginator(OneShotStream, Generic[T]):
         while True:
             try:
                 page = await self._fetch(self.cursor)
-            except TuyaError as exc:
-                exc.resume_cursor = self.cursor
-                raise
+            except TuyaError as exc:  # a copy: the error object may be shared
+                error = copy.copy(exc)
+                error.resume_cursor = self.cursor
+                raise error.with_traceback(exc.__traceback__) from None
             self.pages_fetched += 1
             if page.has_more and (page.cursor is None or page.cursor in seen or not page.items):
                 raise TuyaPaginationLoopError(

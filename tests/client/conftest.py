@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import aiohttp
 import aioresponses.core as aioresponses_core
 import attrs
 import pytest
@@ -17,7 +18,7 @@ from aioresponses import CallbackResult, aioresponses
 from yarl import URL
 
 from tests.conftest import FakeClock, fast_settings
-from tuya_thing_async import Credentials, TuyaClient
+from tuya_thing_async import Credentials, Transport, TuyaClient
 
 
 class _NoWriter:
@@ -153,8 +154,19 @@ def fake(clock: FakeClock) -> Iterator[FakeTuya]:
 
 @pytest.fixture
 def make_client(clock: FakeClock) -> Callable[..., TuyaClient]:
-    def make(**overrides: Any) -> TuyaClient:
+    def make(
+        *,
+        transport: Transport | None = None,
+        session: aiohttp.ClientSession | None = None,
+        **overrides: Any,
+    ) -> TuyaClient:
         settings = fast_settings(clock=clock, **overrides)
-        return TuyaClient(Credentials(ACCESS_ID, SECRET), base_url=BASE, settings=settings)
+        return TuyaClient(
+            Credentials(ACCESS_ID, SECRET),
+            base_url=BASE,
+            settings=settings,
+            transport=transport,
+            session=session,
+        )
 
     return make

@@ -1,5 +1,5 @@
-"""Policy test 24: the classifier table (tests/data/classifier_table.json), driven through the
-client on aioresponses: each row's error class and number of server hits."""
+"""The classifier table (tests/data/classifier_table.json), driven through the client on
+aioresponses: each row's error class and number of server hits."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def _reply(fake: FakeTuya, row: dict[str, Any]) -> object:
     if row["code"] == "malformed":
         return (row["status"], b'{"success": tr', "application/json")
     if row["code"] is None:
-        return (row["status"], "<html>error</html>", "text/html")
+        headers = {"Retry-After": row["retry_after"]} if "retry_after" in row else {}
+        return (row["status"], "<html>error</html>", "text/html", headers)
     body = fake.fail(row["code"], row["msg"])
     return (row["status"], json.dumps(body), "application/json")
 
@@ -33,7 +34,8 @@ def _reply(fake: FakeTuya, row: dict[str, Any]) -> object:
 @pytest.mark.parametrize(
     "row",
     ROWS["rows"],
-    ids=lambda r: f"{r['status']}-{r['code']}-{'idem' if r['idempotent'] else 'unsafe'}",
+    ids=lambda r: f"{r['status']}-{r['code']}-{'idem' if r['idempotent'] else 'unsafe'}"
+    + ("-retry-after" if "retry_after" in r else ""),
 )
 async def test_classifier_row(
     fake: FakeTuya, make_client: Callable[..., TuyaClient], row: dict[str, Any]

@@ -82,4 +82,4 @@ async def test_early_break_leaves_no_task(tuya: TuyaClient, cloud: FakeCloud) ->
         break
     await stream.aclose()  # type: ignore[attr-defined]
     assert _pending_tasks() == before
-    assert tuya._session.limiter.statistics().borrowed_tokens == 0
+    assert tuya.stats.in_flight == 0

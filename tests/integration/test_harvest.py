@@ -105,4 +105,4 @@ async def test_break_out_of_a_harvest_leaves_no_task(tuya: TuyaClient, cloud: Fa
         async for _ in harvest:
             break
     assert client_tasks() == []
-    assert tuya._session.limiter.statistics().borrowed_tokens == 0
+    assert tuya.stats.in_flight == 0

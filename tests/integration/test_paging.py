@@ -28,7 +28,7 @@ async def test_break_after_first_page_releases_everything(
             async for _ in it:
                 break
         assert cloud.hits[route] == 1
-        assert tuya._session.limiter.statistics().borrowed_tokens == 0
+        assert tuya.stats.in_flight == 0
 
 
 async def test_cancelling_the_consumer(tuya: TuyaClient, cloud: FakeCloud) -> None:
@@ -46,7 +46,7 @@ async def test_cancelling_the_consumer(tuya: TuyaClient, cloud: FakeCloud) -> No
     with pytest.raises(asyncio.CancelledError):
         await task
     await asyncio.sleep(0.1)
-    assert tuya._session.limiter.statistics().borrowed_tokens == 0
+    assert tuya.stats.in_flight == 0
     assert client_tasks() == []
 
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FakeClock, client_tasks, fast_settings
+from tests.conftest import FakeClock, client_tasks, exception_texts, fast_settings
 from tests.unit.test_validation_config import BAD_IDS
 from tuya_thing_async import (
     Credentials,
@@ -175,20 +175,15 @@ async def test_secrets_never_leak_under_debug_logging(caplog: pytest.LogCaptureF
                 repr(tuya),
                 str(tuya),
                 repr(cloud.credentials),
-                repr(tuya._session._tokens._token),
+                repr(tuya.stats),
             ]
     tokens = [t for t in cloud._grants] + [g.refresh_token for g in cloud._grants.values()]
     signs = [headers["sign"] for _, _, headers in cloud.requests if "sign" in headers]
     canaries = [secret, *tokens, *signs]
     assert len(tokens) >= 4 and len(signs) > 10 and errors
 
-    def chain(exc: BaseException | None) -> Iterator[BaseException]:
-        while exc is not None:
-            yield exc
-            exc = exc.__cause__ or exc.__context__
-
     texts = [r.getMessage() for r in caplog.records] + reprs
-    texts += [t for e in errors for x in chain(e) for t in (str(x), repr(x))]
+    texts += [text for error in errors for text in exception_texts(error)]
     for text in texts:
         for canary in canaries:
             assert canary not in text
@@ -269,8 +264,7 @@ async def test_lifecycle(cloud: FakeCloud, base_url: str) -> None:
     tuya = TuyaClient(cloud.credentials, base_url=base_url, insecure_http=True)
     async with tuya:
         await tuya.devices.get(cloud.device_ids[0])
-        http = tuya._session._transport.session
-    assert http.closed and tuya.closed
+    assert tuya.closed and tuya.stats.in_flight == 0
     with pytest.raises(TuyaClientClosedError):
         await tuya.devices.get(cloud.device_ids[0])
     await tuya.aclose()  # closing twice is fine

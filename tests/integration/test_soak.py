@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 
 from tests.conftest import client_tasks, fast_settings
@@ -46,7 +47,10 @@ async def test_soak(request: pytest.FixtureRequest) -> None:
     rounds = 0
     async with (
         serve(cloud) as url,
-        TuyaClient(cloud.credentials, base_url=url, insecure_http=True, settings=settings) as tuya,
+        aiohttp.ClientSession() as http,
+        TuyaClient(
+            cloud.credentials, base_url=url, insecure_http=True, settings=settings, session=http
+        ) as tuya,
     ):
         stop_at = time.monotonic() + duration
         warm_rss: list[float] = []
@@ -95,7 +99,7 @@ async def test_soak(request: pytest.FixtureRequest) -> None:
         began = time.monotonic()
         await asyncio.gather(harvest_rounds(), pollers(), pollers())
         elapsed = time.monotonic() - began
-        connector = tuya._session._transport.session.connector
+        connector = http.connector
         assert connector is not None and len(connector._acquired) == 0  # type: ignore[attr-defined]
         stats = tuya.stats
     print(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+from types import ModuleType
 
 import pytest
 
-from tuya_thing_async import _protocol, errors
+from tuya_thing_async import _protocol, config, emulator, errors
+from tuya_thing_async.emulator import app, state
 from tuya_thing_async.errors import (
     CODE_MESSAGES,
     CODE_TO_ERROR,
@@ -136,3 +139,11 @@ def test_retry_after_is_read_from_headers() -> None:
 
 def test_fill_path_percent_encodes_parameters() -> None:
     assert _protocol.fill_path("/a/{x}/b", {"x": "a/b?c"}) == "/a/a%2Fb%3Fc/b"
+
+
+@pytest.mark.parametrize(
+    "module",
+    [pytest.param(module, id=module.__name__) for module in (errors, config, emulator, state, app)],
+)
+def test_docstrings_cite_no_outside_section_numbers(module: ModuleType) -> None:
+    assert "\u00a7" not in inspect.getsource(module)

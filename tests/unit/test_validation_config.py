@@ -110,3 +110,73 @@ def test_regions_and_base_urls() -> None:
         TuyaClient(Credentials("a", "b"), base_url="http://example.com")
     with pytest.raises(TuyaConfigError):
         ClientSettings(max_concurrency=0)
+
+
+VISIBLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("access_id", "", id="empty-id"),
+        pytest.param("access_id", "abc\r\nX-Injected: 1", id="crlf-id"),
+        pytest.param("access_id", "ab\u00e9", id="non-ascii-id"),
+        pytest.param("access_secret", "CANARY SECRET", id="space-secret"),
+        pytest.param("access_secret", "CANARY-SECRET\n", id="newline-secret"),
+        pytest.param("access_secret", "CANARY\x00SECRET", id="nul-secret"),
+        pytest.param("access_secret", "CANARY\tSECRET", id="tab-secret"),
+        pytest.param("access_secret", "CANARY\x7fSECRET", id="del-secret"),
+        pytest.param("access_secret", "CANARY\u00a0SECRET", id="nbsp-secret"),
+        pytest.param("access_secret", "CANARY\u200bSECRET", id="zero-width-secret"),
+    ],
+)
+def test_credentials_hold_only_visible_ascii(field: str, value: str) -> None:
+    keys = {"access_id": "abcdefgh", "access_secret": "s3cret", field: value}
+    with pytest.raises(TuyaConfigError) as info:
+        Credentials(**keys)
+    message = str(info.value)
+    assert f"Credentials.{field}" in message and "\n" not in message
+    assert "CANARY" not in message and "abc" not in message
+
+
+def test_every_visible_ascii_character_is_a_valid_key_character() -> None:
+    creds = Credentials(VISIBLE_ASCII, VISIBLE_ASCII)
+    assert creds.access_secret == VISIBLE_ASCII
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        pytest.param("https://h:99999", "port", id="port-too-big"),
+        pytest.param("https://h:65536", "port", id="port-65536"),
+        pytest.param("https://h:0", "port", id="port-zero"),
+        pytest.param("https://h:abc", "port", id="port-text"),
+        pytest.param("https://h:-1", "port", id="port-negative"),
+        pytest.param("https://ho st", "whitespace", id="space-in-host"),
+        pytest.param("https://ho\nst", "whitespace", id="newline-in-host"),
+        pytest.param("https://host\t", "whitespace", id="trailing-tab"),
+        pytest.param(" https://host", "whitespace", id="leading-space"),
+        pytest.param("https://ho\x00st", "control", id="nul-in-host"),
+        pytest.param("https://host\u200b", "control", id="zero-width"),
+        pytest.param("https://user:SECRETPW@host", "user info", id="user-and-password"),
+        pytest.param("https://user@host", "user info", id="user"),
+        pytest.param("https://[::1", "not a valid URL", id="unclosed-ipv6"),
+    ],
+)
+def test_bad_base_urls(url: str, reason: str) -> None:
+    with pytest.raises(TuyaConfigError, match=reason) as info:
+        resolve_base_url(None, url, False)
+    assert "SECRETPW" not in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        pytest.param("https://h:1", "https://h:1", id="port-1"),
+        pytest.param("https://h:65535/", "https://h:65535", id="port-65535"),
+        pytest.param("https://[::1]:8443", "https://[::1]:8443", id="ipv6"),
+        pytest.param("http://[::1]:8765", "http://[::1]:8765", id="ipv6-loopback-http"),
+    ],
+)
+def test_good_base_urls(url: str, expected: str) -> None:
+    assert resolve_base_url(None, url, True) == expected

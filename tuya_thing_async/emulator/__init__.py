@@ -7,7 +7,7 @@
 
 It verifies signatures and tokens, pages with real cursors, answers with Tuya's envelopes and
 error codes, enforces a QPS limit, and injects latency and faults. Where Tuya's behaviour is
-undocumented it follows the project decisions of the reference (§12), not vendor fact.
+undocumented it follows this project's own decisions, not vendor fact.
 """
 
 from .app import create_app

@@ -1,4 +1,4 @@
-"""The emulator's aiohttp.web application: routing, the request checks of reference §12.2,
+"""The emulator's aiohttp.web application: routing, the request checks in a fixed order,
 signature verification over the raw bytes received, faults, latency and the envelope.
 
 It shares only ``_signing`` and the error-code table with the SDK, never the client's request
@@ -90,7 +90,7 @@ def _error(cloud: FakeCloud, exc: CloudError) -> web.Response:
 def verify(
     cloud: FakeCloud, request: web.Request, raw_path: str, query: str, body: bytes, token: bool
 ) -> None:
-    """Checks 2-7 of reference §12.2: headers, client, time, signature, token."""
+    """The request checks after routing, in order: headers, client, time, signature, token."""
     headers = request.headers
     if any(not headers.get(name) for name in REQUIRED_HEADERS):
         raise CloudError(1105)
@@ -184,7 +184,7 @@ def _process(
     query: str,
     body: bytes,
 ) -> web.Response:
-    """Checks of reference §12.2 in order, then the endpoint; always an envelope."""
+    """The request checks, in the emulator's fixed order, then the endpoint; always an envelope."""
     try:
         if spec is None:
             raise CloudError(1108)

@@ -1,7 +1,7 @@
 """``FakeCloud``: the emulator's in-memory project (devices, spaces, logs, tokens) and knobs.
 
-Business rules follow reference §12 ("Emulator behaviour decisions", project decisions where
-Tuya is silent). Methods raise ``CloudError(code)``; the web layer turns it into an envelope.
+Where Tuya's documentation is silent, its business rules are this project's own decisions.
+Methods raise ``CloudError(code)``; the web layer turns it into an envelope.
 """
 
 from __future__ import annotations

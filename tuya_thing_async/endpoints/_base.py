@@ -1,23 +1,24 @@
-"""What every resource wrapper shares: the session, model structuring and boolean results."""
+"""What every resource wrapper shares: the call pipeline, model structuring and boolean
+results."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
 from .._converter import converter
+from .._pipeline import CallPipeline
 from .._protocol import Envelope, Route
-from .._session import Session
 from ..errors import TuyaAPIError, TuyaProtocolError
 
 T = TypeVar("T")
 
 
 class Resource:
-    """Base of ``devices``, ``logs`` and ``firmware``: holds the session, structures models."""
+    """Base of ``devices``, ``logs`` and ``firmware``: holds the pipeline, structures models."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._converter = converter(session.settings.strict_models)
+    def __init__(self, pipeline: CallPipeline) -> None:
+        self._pipeline = pipeline
+        self._converter = converter(pipeline.settings.strict_models)
 
     def _model(self, data: Any, cls: type[T], route: Route) -> T:
         """Structure ``data`` into ``cls``; a shape Tuya should not send is a protocol error."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import aclosing
+from collections.abc import Iterable, Sequence
 
 from .. import _protocol as P
 from .. import _validation as v
-from ..bulk import BulkMode, BulkResult, collect, run_batches
-from ..errors import TuyaBulkError
+from ..bulk import BulkMode, BulkResult, DeviceStream, collect
 from ..models import Device, DeviceState
 from ._base import Resource, expect_true
 
@@ -20,12 +18,12 @@ class Devices(Resource):
 
     async def get(self, device_id: str) -> Device:
         """``GET /v2.0/cloud/thing/{device_id}``: one device's details."""
-        env = await self._session.call(P.DEVICE_GET, {"device_id": v.device_id(device_id)})
+        env = await self._pipeline.call(P.DEVICE_GET, {"device_id": v.device_id(device_id)})
         return self._model(env.result, Device, P.DEVICE_GET)
 
     async def _batch(self, ids: Sequence[str]) -> list[Device]:
         """``GET /v2.0/cloud/thing/batch?device_ids=a,b``: up to 20 devices; unknown omitted."""
-        env = await self._session.call(P.DEVICE_BATCH, params=(("device_ids", ",".join(ids)),))
+        env = await self._pipeline.call(P.DEVICE_BATCH, params=(("device_ids", ",".join(ids)),))
         return self._models(env.result or [], Device, P.DEVICE_BATCH)
 
     async def get_many(
@@ -39,42 +37,33 @@ class Devices(Resource):
         rest; ``mode="partial"`` finishes every batch and records failures in ``errors``.
         """
         ids, bulk_mode = v.device_ids(device_ids), BulkMode(mode)
-        self._session.check_open()
+        self._pipeline.check_open()
         return await collect(ids, self._batch, concurrency=self._fan_out, mode=bulk_mode)
 
-    async def iter_many(
+    def iter_many(
         self, device_ids: Iterable[str], *, mode: BulkMode | str = BulkMode.FAIL_FAST
-    ) -> AsyncIterator[Device]:
-        """Yield devices as their batches complete (``GET /v2.0/cloud/thing/batch``).
+    ) -> DeviceStream:
+        """Devices as their batches complete (``GET /v2.0/cloud/thing/batch``); use it as
+        ``async with tuya.devices.iter_many(ids) as devices: async for device in devices``.
 
         In partial mode, failed batches are raised together as ``TuyaBulkError`` after every
         successful device has been yielded.
         """
         ids, bulk_mode = v.device_ids(device_ids), BulkMode(mode)
-        self._session.check_open()
-        errors = []
-        batches = run_batches(ids, self._batch, concurrency=self._fan_out, mode=bulk_mode)
-        async with aclosing(batches):  # closes the workers at once on break or error
-            async for _, found in batches:
-                if isinstance(found, list):
-                    for device in found:
-                        yield device
-                else:
-                    errors.append(found)
-        if errors:
-            raise TuyaBulkError(f"{len(errors)} batch(es) failed", errors)
+        self._pipeline.check_open()
+        return DeviceStream(ids, self._batch, concurrency=self._fan_out, mode=bulk_mode)
 
     @property
     def _fan_out(self) -> int:
-        return self._session.settings.bulk_concurrency
+        return self._pipeline.settings.bulk_concurrency
 
     async def get_state(self, device_id: str) -> DeviceState:
         """``GET /v2.0/cloud/thing/{device_id}/state``: whether the device is frozen."""
-        env = await self._session.call(P.DEVICE_STATE, {"device_id": v.device_id(device_id)})
+        env = await self._pipeline.call(P.DEVICE_STATE, {"device_id": v.device_id(device_id)})
         return self._model(env.result, DeviceState, P.DEVICE_STATE)
 
     async def _set_frozen(self, device_id: str, state: int) -> None:
-        env = await self._session.call(
+        env = await self._pipeline.call(
             P.DEVICE_FREEZE, {"device_id": v.device_id(device_id)}, body={"state": state}
         )
         expect_true(env, P.DEVICE_FREEZE)
@@ -88,7 +77,7 @@ class Devices(Resource):
         await self._set_frozen(device_id, 0)
 
     async def _set_attribute(self, device_id: str, kind: int, data: str) -> None:
-        env = await self._session.call(
+        env = await self._pipeline.call(
             P.DEVICE_ATTRIBUTE, {"device_id": device_id}, body={"type": kind, "data": data}
         )
         expect_true(env, P.DEVICE_ATTRIBUTE)
@@ -107,7 +96,7 @@ class Devices(Resource):
 
     async def transfer(self, device_id: str, *, space_id: str | int) -> None:
         """``POST /v2.0/cloud/thing/{device_id}/transfer``: move the device to another space."""
-        env = await self._session.call(
+        env = await self._pipeline.call(
             P.DEVICE_TRANSFER,
             {"device_id": v.device_id(device_id)},
             body={"space_id": v.space_id(space_id)},
@@ -121,7 +110,7 @@ class Devices(Resource):
         attempt already deleted it; the error then has ``possibly_completed=True``. Either way
         the device is no longer in the project.
         """
-        env = await self._session.call(P.DEVICE_DELETE, {"device_id": v.device_id(device_id)})
+        env = await self._pipeline.call(P.DEVICE_DELETE, {"device_id": v.device_id(device_id)})
         expect_true(env, P.DEVICE_DELETE)
 
     async def reset(self, device_id: str) -> None:
@@ -129,5 +118,5 @@ class Devices(Resource):
 
         Never retried after an ambiguous failure: ``TuyaOutcomeUnknownError`` says so.
         """
-        env = await self._session.call(P.DEVICE_RESET, {"device_id": v.device_id(device_id)})
+        env = await self._pipeline.call(P.DEVICE_RESET, {"device_id": v.device_id(device_id)})
         expect_true(env, P.DEVICE_RESET)

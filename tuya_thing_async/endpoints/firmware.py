@@ -16,7 +16,7 @@ class Firmware(Resource):
 
     async def get_updates(self, device_id: str) -> list[FirmwareUpdate]:
         """``GET /v2.0/cloud/thing/{device_id}/firmware``: one entry per firmware channel."""
-        env = await self._session.call(P.FIRMWARE_INFO, {"device_id": v.device_id(device_id)})
+        env = await self._pipeline.call(P.FIRMWARE_INFO, {"device_id": v.device_id(device_id)})
         result = env.result
         if result is None:
             return []
@@ -30,13 +30,13 @@ class Firmware(Resource):
         ``get_progress`` before starting again.
         """
         path = {"device_id": v.device_id(device_id), "channel": v.channel(channel)}
-        env = await self._session.call(P.FIRMWARE_START, path)
+        env = await self._pipeline.call(P.FIRMWARE_START, path)
         expect_true(env, P.FIRMWARE_START)
 
     async def get_progress(self, device_id: str, *, channel: int) -> FirmwareProgress:
         """``GET /v2.0/cloud/thing/{device_id}/firmware/{channel}/progress``."""
         path = {"device_id": v.device_id(device_id), "channel": v.channel(channel)}
-        env = await self._session.call(P.FIRMWARE_PROGRESS, path)
+        env = await self._pipeline.call(P.FIRMWARE_PROGRESS, path)
         return self._model(env.result, FirmwareProgress, P.FIRMWARE_PROGRESS)
 
     async def watch(
@@ -49,7 +49,7 @@ class Firmware(Resource):
         v.channel(channel)
         if not interval > 0 or not timeout > 0:
             raise TuyaValidationError("interval and timeout must be > 0")
-        clock = self._session.settings.clock
+        clock = self._pipeline.settings.clock
         give_up = clock.monotonic() + timeout
         while True:
             progress = await self.get_progress(device_id, channel=channel)

@@ -82,7 +82,7 @@ class Logs(Resource):
         if checkpoint is not None and start is None and end is None:
             start_ms, end_ms = str(checkpoint.start_ms), str(checkpoint.end_ms)
         else:
-            end = end or from_ms(self._session.settings.clock.time() * 1000)
+            end = end or from_ms(self._pipeline.settings.clock.time() * 1000)
             start_ms, end_ms = v.window(start or end - RETENTION, end)
         return [
             *filter_,
@@ -96,7 +96,7 @@ class Logs(Resource):
     ) -> Page[T]:
         route = kind.route
         full = [*query, (kind.cursor_param, cursor)] if cursor else query
-        env = await self._session.call(route, {"device_id": device_id}, full)
+        env = await self._pipeline.call(route, {"device_id": device_id}, full)
         result: Any = env.result
         if not isinstance(result, dict):
             raise TuyaProtocolError(
@@ -242,12 +242,12 @@ class Logs(Resource):
         cp = check_checkpoint(
             checkpoint, int(params["start_time"]), int(params["end_time"]), filter_
         )
-        self._session.check_open()
+        self._pipeline.check_open()
         return Harvest(
             ids,
             lambda dev, c: self._page(kind, dev, query, c),
             cp,
             concurrency=concurrency,
             progress=progress,
-            stats=lambda: (self._session.stats.requests, self._session.stats.retries),
+            stats=lambda: (self._pipeline.stats.requests, self._pipeline.stats.retries),
         )

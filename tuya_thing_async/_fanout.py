@@ -1,0 +1,91 @@
+"""The one fan-out helper behind bulk details and fleet harvests.
+
+``fan_out(items, work, concurrency=n)`` runs ``work(item, emit)`` for every item, ``n`` at a
+time, in an anyio task group, and yields what the workers ``emit`` (and a ``Failure`` for each
+item whose work raised) through a bounded memory object stream, so a slow consumer holds the
+workers back instead of letting results pile up.
+
+The task group lives in a runner task of its own, not in the generator: the consumer may be
+suspended in its own code, or the generator closed from another task (by the loop's async
+generator finaliser), without any cancel scope crossing a ``yield``. Closing the generator
+cancels the runner and waits until every worker has ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from typing import Generic, TypeVar
+
+import anyio
+import attrs
+from anyio.streams.memory import MemoryObjectSendStream
+
+I = TypeVar("I")  # noqa: E741 - the item type
+R = TypeVar("R")
+
+Emit = Callable[[R], Awaitable[None]]
+
+
+@attrs.frozen
+class Failure(Generic[I]):
+    """The work for ``item`` raised ``error``; the other items went on."""
+
+    item: I
+    error: Exception
+
+
+async def fan_out(
+    items: Iterable[I],
+    work: Callable[[I, Emit[R]], Awaitable[None]],
+    *,
+    concurrency: int,
+) -> AsyncGenerator[R | Failure[I], None]:
+    """Yield the workers' results (and failures) as they come; see the module docstring."""
+    pending = deque(items)
+    send, receive = anyio.create_memory_object_stream[R | Failure[I]](max_buffer_size=concurrency)
+    runner = asyncio.get_running_loop().create_task(
+        _run_workers(pending, work, min(concurrency, len(pending)), send)
+    )
+    try:
+        with receive:
+            async for outcome in receive:
+                yield outcome
+        await runner  # surfaces a crash of the runner itself, which would end the stream early
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+
+
+async def _run_workers(
+    pending: deque[I],
+    work: Callable[[I, Emit[R]], Awaitable[None]],
+    workers: int,
+    send: MemoryObjectSendStream[R | Failure[I]],
+) -> None:
+    async with send, anyio.create_task_group() as group:
+        for _ in range(workers):
+            group.start_soon(_worker, pending, work, send.clone())
+
+
+async def _worker(
+    pending: deque[I],
+    work: Callable[[I, Emit[R]], Awaitable[None]],
+    send: MemoryObjectSendStream[R | Failure[I]],
+) -> None:
+    with send:
+        while pending:
+            item = pending.popleft()
+            try:
+                await work(item, send.send)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                return  # the consumer has stopped listening
+            except Exception as exc:  # reported to the consumer; never CancelledError
+                failure = Failure(item, exc)
+            else:
+                continue
+            try:
+                await send.send(failure)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                return

@@ -1,0 +1,319 @@
+"""The call pipeline: every request to the cloud runs through these layers, outermost first.
+
+1. ``run``: lifecycle and context. Refuses calls on a closed client or from another event
+   loop, bounds the whole call by its deadline, turns ``aclose()`` into
+   ``TuyaClientClosedError`` for the calls in flight, and attaches method, path template,
+   attempts and ``possibly_completed`` to the error, once.
+2. ``_with_retries``: backoff, the deadline, the retry budget and the outcome-unknown rule.
+3. ``_with_fixups``: the token (single-flight renewal after a token error) and the clock
+   offset (one resync after 1013), each at most once per attempt.
+4. ``_send_once``: rate control, the concurrency limit, signing, the transport and parsing;
+   exactly one request.
+
+Errors leave ``run`` with no chained ``__context__``/``__cause__``; secrets live only in
+objects whose repr is redacted (``Call``, ``Token``, ``SignedRequest``), never in plain local
+variables that a traceback would show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from typing import TypeVar
+
+import attrs
+
+from . import _protocol
+from ._call import Call, CallState
+from ._protocol import Envelope
+from ._ratelimit import RateLimit
+from ._retry import Action, RetryQuota, backoff, decide
+from ._signing import Query
+from ._skew import ClockOffset
+from ._tokens import Token, TokenManager
+from ._transport import Transport, TransportResponse
+from .config import ClientSettings, Credentials
+from .errors import (
+    CLOCK_SKEW_CODE,
+    TOKEN_CODES,
+    TuyaAPIError,
+    TuyaClientClosedError,
+    TuyaConnectError,
+    TuyaError,
+    TuyaEventLoopError,
+    TuyaOutcomeUnknownError,
+    TuyaRateLimitError,
+    TuyaRetryQuotaExceededError,
+    TuyaTimeoutError,
+    _RequestContext,
+)
+
+log = logging.getLogger("tuya_thing_async")
+E = TypeVar("E", bound=BaseException)
+#: How long ``aclose()`` waits for cancelled calls to unwind before closing the transport.
+CLOSE_GRACE = 5.0
+
+
+@attrs.frozen
+class ClientStats:
+    """A snapshot of the counters a job can report or budget with (Tuya trial projects have
+    call quotas)."""
+
+    requests: int = 0
+    retries: int = 0
+    token_refreshes: int = 0
+    token_grants: int = 0
+    #: Requests on the wire right now (holding a concurrency slot).
+    in_flight: int = 0
+
+
+def _detached(error: E) -> E:
+    """``error`` with no chained exception (a chained one could hold request data)."""
+    error.__cause__ = error.__context__ = None
+    return error
+
+
+class CallPipeline:
+    """Runs the calls of one client: token, signing, rate control, retries, transport."""
+
+    def __init__(
+        self, credentials: Credentials, settings: ClientSettings, transport: Transport
+    ) -> None:
+        self.credentials = credentials
+        self.settings = settings
+        self._clock = settings.clock
+        self._transport = transport
+        self._slots = asyncio.Semaphore(settings.max_concurrency)
+        self._rate = (
+            None if settings.rate is None else RateLimit(settings.rate, settings.burst, self._clock)
+        )
+        self._quota = RetryQuota(settings.retry_quota)
+        self._tokens = TokenManager(self.run, self._clock, settings.rng)
+        self._offset = ClockOffset()
+        self._active: set[asyncio.Timeout] = set()
+        self._drained = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._requests = self._retries = self._in_flight = 0
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def stats(self) -> ClientStats:
+        tokens = self._tokens
+        return ClientStats(
+            self._requests, self._retries, tokens.refreshes, tokens.grants, self._in_flight
+        )
+
+    def check_open(self) -> None:
+        if self._closed:
+            raise TuyaClientClosedError("this TuyaClient is closed; create a new one")
+
+    def _bind_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise TuyaEventLoopError(
+                "this TuyaClient belongs to another event loop; create one client per loop"
+            )
+
+    async def call(
+        self,
+        route: _protocol.Route,
+        path_params: dict[str, str] | None = None,
+        params: Query = (),
+        body: object = None,
+        *,
+        idempotent: bool | None = None,
+    ) -> Envelope:
+        """Run one call of ``route`` (path parameters already validated)."""
+        return await self.run(
+            Call(
+                route,
+                _protocol.fill_path(route.template, path_params or {}),
+                params,
+                b"" if body is None else _protocol.encode_json(body),
+                route.idempotent if idempotent is None else idempotent,
+            )
+        )
+
+    async def run(self, call: Call) -> Envelope:
+        """Layer 1: lifecycle, the overall deadline and the error's context."""
+        self.check_open()
+        self._bind_loop()
+        state = CallState(deadline=self._clock.monotonic() + self.settings.deadline)
+        deadline = asyncio.timeout(self.settings.deadline)
+        try:
+            async with deadline:
+                self._active.add(deadline)
+                try:
+                    return await self._with_retries(call, state)
+                finally:
+                    self._forget(deadline)
+        except TuyaError as exc:
+            raise self._with_context(exc, call, state) from None
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+        raise self._with_context(self._stopped_error(), call, state)
+
+    def _forget(self, deadline: asyncio.Timeout) -> None:
+        self._active.discard(deadline)
+        if self._closed and not self._active:
+            self._drained.set()
+
+    def _stopped_error(self) -> TuyaError:
+        if self._closed:
+            return TuyaClientClosedError("the client was closed while the call was running")
+        return TuyaTimeoutError(f"the call's {self.settings.deadline:g}s deadline passed")
+
+    @staticmethod
+    def _with_context(error: TuyaError, call: Call, state: CallState) -> TuyaError:
+        if isinstance(error, _RequestContext) and not error.method:
+            error.method, error.path = call.route.method, call.route.template
+            error.attempts = state.attempts
+        if isinstance(error, TuyaAPIError) and state.maybe_processed:
+            error.possibly_completed = True
+        return _detached(error)
+
+    async def _with_retries(self, call: Call, state: CallState) -> Envelope:
+        """Layer 2: attempts with full-jitter backoff until success or a reason to stop."""
+        while True:
+            state.attempts += 1
+            state.sent = False
+            try:
+                envelope = await self._with_fixups(call, state)
+            except TuyaError as exc:
+                wait = self._plan_retry(exc, call, state)
+            else:
+                if call.budgeted:
+                    self._quota.release(state.spent)
+                return envelope
+            await self._clock.sleep(wait)
+
+    def _plan_retry(self, error: TuyaError, call: Call, state: CallState) -> float:
+        """Seconds to wait before the next attempt; raises the error to give up with."""
+        # A request that never went out may be repeated whatever the call.
+        decision = decide(error, idempotent=call.idempotent or not state.sent)
+        if decision.action is Action.OUTCOME_UNKNOWN:
+            raise TuyaOutcomeUnknownError(
+                f"the outcome is unknown: the request may have been processed ({error}); "
+                "it was not repeated because repeating it is unsafe"
+            )
+        limit = min(self.settings.max_attempts, decision.max_attempts or self.settings.max_attempts)
+        if decision.action is Action.RAISE or state.attempts >= limit:
+            raise error
+        wait = backoff(decision, state.attempts - 1, self.settings.rng)
+        if self._clock.monotonic() + wait >= state.deadline:
+            raise error
+        if call.budgeted:
+            cost = self._quota.acquire(decision.kind)
+            if cost is None:
+                raise TuyaRetryQuotaExceededError(f"retry budget exhausted, failing fast: {error}")
+            state.spent = cost
+        not_run = isinstance(error, TuyaConnectError | TuyaRateLimitError)
+        state.maybe_processed |= state.sent and not not_run
+        self._retries += 1
+        log.debug("retrying %s in %.3fs after %s", call, wait, type(error).__name__)
+        return wait
+
+    async def _with_fixups(self, call: Call, state: CallState) -> Envelope:
+        """Layer 3: the token and the clock offset, each fixed at most once per attempt."""
+        renewed = resynced = False
+        while True:
+            token = await self._tokens.current() if call.route.needs_token else None
+            try:
+                return await self._send_once(call, token, state)
+            except TuyaAPIError as exc:
+                renew = exc.code in TOKEN_CODES and token is not None and not renewed
+                if not renew and (exc.code != CLOCK_SKEW_CODE or resynced):
+                    raise
+            if renew:
+                renewed = True
+                await self._tokens.renew(token)
+            else:
+                resynced = True  # the offset was learned from the rejection's ``t``
+
+    async def _send_once(self, call: Call, token: Token | None, state: CallState) -> Envelope:
+        """Layer 4: exactly one request, within the deadline."""
+        await self._pace(state)
+        await self._slots.acquire()
+        self._in_flight += 1
+        try:
+            remaining = state.deadline - self._clock.monotonic()
+            if remaining <= 0:
+                raise TuyaTimeoutError("the call's deadline passed before the request was sent")
+            sent_s = self._clock.time()
+            request = _protocol.prepare(
+                call.route.method,
+                call.path,
+                call.params,
+                call.payload,
+                template=call.route.template,
+                client_id=self.credentials.access_id,
+                secret=self.credentials.access_secret,
+                t_ms=self._offset.server_ms(sent_s),
+                nonce=secrets.token_hex(16),
+                access_token=token.access if token else "",
+                lang=self.settings.lang,
+            )
+            state.sent = True
+            self._requests += 1
+            response = await self._transport.send(request, timeout=remaining)
+        finally:
+            self._in_flight -= 1
+            self._slots.release()
+        return self._parse(call, response, sent_s * 1000, self._clock.time() * 1000)
+
+    async def _pace(self, state: CallState) -> None:
+        """Wait for the client-side rate limit, refusing a wait that outlasts the deadline."""
+        if self._rate is None:
+            return
+        wait = self._rate.reserve(state.deadline)
+        if wait is None:
+            raise TuyaTimeoutError("the call's deadline would pass waiting for the rate limit")
+        if wait > 0:
+            await self._clock.sleep(wait)
+
+    def _parse(
+        self, call: Call, response: TransportResponse, sent_ms: float, received_ms: float
+    ) -> Envelope:
+        log.debug("%s -> HTTP %d (%d bytes)", call, response.status, len(response.body))
+        try:
+            envelope = _protocol.parse_response(
+                response.status, response.headers, response.body, method="", template=""
+            )
+        except TuyaAPIError as exc:
+            if exc.server_time_ms is not None:
+                force = exc.code == CLOCK_SKEW_CODE
+                self._offset.observe(exc.server_time_ms, sent_ms, received_ms, force=force)
+            error: TuyaError = exc
+        except TuyaError as exc:
+            error = exc
+        else:
+            if envelope.t is not None:
+                self._offset.observe(envelope.t, sent_ms, received_ms, force=False)
+            return envelope
+        # Raised from here with a fresh traceback: the parser's frames hold the body.
+        raise _detached(error).with_traceback(None)
+
+    async def aclose(self) -> None:
+        """End every call in flight with ``TuyaClientClosedError``, then close the transport
+        and any token renewal. Idempotent."""
+        if not self._closed:
+            self._closed = True
+            now = asyncio.get_running_loop().time()
+            for deadline in self._active:
+                deadline.reschedule(now)
+            if not self._active:
+                self._drained.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_GRACE):
+                await self._drained.wait()
+        await self._tokens.aclose()
+        await self._transport.aclose()
