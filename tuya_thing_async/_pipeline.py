@@ -309,7 +309,8 @@ class CallPipeline:
             self._closed = True
             now = asyncio.get_running_loop().time()
             for deadline in self._active:
-                deadline.reschedule(now)
+                if not deadline.expired():  # an expired one is ending the call already
+                    deadline.reschedule(now)
             if not self._active:
                 self._drained.set()
         with contextlib.suppress(TimeoutError):

@@ -26,7 +26,7 @@ from .errors import (
 
 @attrs.frozen
 class Route:
-    """One HTTP endpoint: verb, path template, and whether repeating it is safe (policy §2)."""
+    """One HTTP endpoint: verb, path template, and whether repeating it is safe."""
 
     method: str
     template: str
@@ -104,16 +104,12 @@ def prepare(
     sts = _signing.string_to_sign(
         method, _signing.body_sha256(body), _signing.canonical_url(path, params)
     )
+    sign = _signing.sign(
+        client_id=client_id, secret=secret, t=t, sts=sts, access_token=access_token, nonce=nonce
+    )
     headers = {
         "client_id": client_id,
-        "sign": _signing.sign(
-            client_id=client_id,
-            secret=secret,
-            t=t,
-            sts=sts,
-            access_token=access_token,
-            nonce=nonce,
-        ),
+        "sign": sign,
         "sign_method": _signing.SIGN_METHOD,
         "t": t,
         "nonce": nonce,

@@ -1,5 +1,6 @@
-"""Import direction (design §3): pure modules do no I/O; only _transport imports aiohttp's
-client; the emulator never imports the client side of the wire."""
+"""The import rules of docs/ARCHITECTURE.md: pure modules do no I/O; only _transport imports
+aiohttp's client; the emulator never imports the client side of the wire; the call path is
+made of short functions."""
 
 from __future__ import annotations
 
@@ -18,8 +19,15 @@ PURE = [
     "models",
     "_converter",
     "_validation",
+    "_call",
+    "_skew",
+    "_ratelimit",
 ]
-CLIENT_SIDE = {"client", "_session", "_protocol", "_transport", "_tokens"}
+CLIENT_SIDE = {"client", "_pipeline", "_protocol", "_transport", "_tokens", "_call", "_fanout"}
+#: The modules every call runs through, and the longest function they may have.
+CALL_PATH = ["_pipeline", "_transport", "_tokens", "_retry", "_ratelimit", "_skew", "_protocol"]
+CALL_PATH += ["_call", "_fanout", "bulk", "harvest", "pagination"]
+MAX_FUNCTION_LINES = 40
 
 
 def _imports(path: Path) -> set[str]:
@@ -50,8 +58,8 @@ def test_only_transport_imports_the_aiohttp_client() -> None:
         if any(i == "aiohttp" or i.startswith("aiohttp.") for i in _imports(p))
         and "emulator" not in p.parts
     }
-    # client.py and _session.py only name the ClientSession type for borrowing a session
-    assert users <= {"_transport.py", "client.py", "_session.py", "pytest_plugin.py"}, users
+    # client.py only names the ClientSession type, for borrowing a session
+    assert users <= {"_transport.py", "client.py", "pytest_plugin.py"}, users
 
 
 def test_emulator_never_imports_the_client_side() -> None:
@@ -71,3 +79,12 @@ def test_public_names_are_sorted_and_importable() -> None:
     for name in tuya_thing_async.__all__:
         assert getattr(tuya_thing_async, name) is not None
     assert (PACKAGE / "py.typed").exists()
+
+
+def test_call_path_functions_fit_on_a_screen() -> None:
+    for name in CALL_PATH:
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                assert length <= MAX_FUNCTION_LINES, f"{name}.{node.name}: {length} lines"

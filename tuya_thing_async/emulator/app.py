@@ -164,6 +164,8 @@ async def _handle(
     answer = _early_fault(cloud, fault)
     if answer is None and (fault is None or fault.kind is not FaultKind.DROP):
         answer = _process(cloud, request, spec, path_params, raw_path, query, body)
+        if fault is not None and fault.kind is FaultKind.MALFORMED_AFTER:
+            answer = _malformed(fault.variant)
     remaining = delay - (loop.time() - arrived)
     if remaining > 0:
         await asyncio.sleep(remaining)

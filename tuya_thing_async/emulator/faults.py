@@ -15,6 +15,7 @@ class FaultKind(enum.Enum):
     DROP = "drop"  # close the connection before processing the request
     DROP_AFTER = "drop_after"  # process the request, then close without answering
     MALFORMED = "malformed"  # a 2xx answer whose body is not a valid envelope
+    MALFORMED_AFTER = "malformed_after"  # process the request, then answer like MALFORMED
     TRUNCATED = "truncated"  # a valid answer cut off mid-body (Content-Length larger)
     STALL = "stall"  # wait this many (real) seconds, then answer normally
 
@@ -57,11 +58,13 @@ class Fault:
         return cls(FaultKind.DROP_AFTER if after_processing else FaultKind.DROP)
 
     @classmethod
-    def malformed(cls, variant: str = "truncated_json") -> Fault:
-        """A 2xx answer that is not a valid envelope; see ``MALFORMED_VARIANTS``."""
+    def malformed(cls, variant: str = "truncated_json", *, after_processing: bool = False) -> Fault:
+        """A 2xx answer that is not a valid envelope (see ``MALFORMED_VARIANTS``), instead of
+        doing the work or after doing it."""
         if variant not in MALFORMED_VARIANTS:
             raise ValueError(f"variant must be one of {MALFORMED_VARIANTS}")
-        return cls(FaultKind.MALFORMED, variant=variant, status=502 if variant == "html" else 200)
+        kind = FaultKind.MALFORMED_AFTER if after_processing else FaultKind.MALFORMED
+        return cls(kind, variant=variant, status=502 if variant == "html" else 200)
 
     @classmethod
     def truncated(cls) -> Fault:

@@ -22,7 +22,10 @@ async def serve(
 ) -> AsyncIterator[str]:
     """Serve ``cloud`` on ``host:port`` (port 0 picks a free one); yields the base URL
     (``https://`` when an ``ssl_context`` is given)."""
-    runner = web.AppRunner(create_app(cloud), access_log=None, handle_signals=False)
+    # Requests still running at shutdown (stalled by a fault) are cancelled after 1 s.
+    runner = web.AppRunner(
+        create_app(cloud), access_log=None, handle_signals=False, shutdown_timeout=1.0
+    )
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port, ssl_context=ssl_context)

@@ -1,0 +1,179 @@
+"""The call pipeline driven through an injected ``MockTransport``: event-loop binding, absurd
+answers, deadlines against the rate limit, and what a never-sent destructive call reports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import FakeClock, fast_settings
+from tuya_thing_async import (
+    Credentials,
+    MockTransport,
+    SignedRequest,
+    TransportResponse,
+    TuyaAPIError,
+    TuyaClient,
+    TuyaConnectError,
+    TuyaEventLoopError,
+    TuyaOutcomeUnknownError,
+    TuyaProtocolError,
+    TuyaTimeoutError,
+)
+
+DEV = "vdevo1"
+Answer = dict[str, Any] | bytes
+
+
+def _json(body: Answer, status: int = 200) -> TransportResponse:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return TransportResponse(status, {"Content-Type": "application/json"}, raw)
+
+
+def _ok(result: Any, t: Any = 1_770_000_000_000) -> dict[str, Any]:
+    return {"success": True, "result": result, "t": t, "tid": "tid"}
+
+
+def _grant(access: str = "ACCESS", ttl: Any = 7200) -> dict[str, Any]:
+    return _ok({"access_token": access, "refresh_token": "REFRESH", "expire_time": ttl})
+
+
+class Cloud:
+    """Answers token requests from ``grants`` (the last repeats), everything else ``answer``."""
+
+    def __init__(self, answer: Answer, *grants: Answer) -> None:
+        self.answer = answer
+        self.grants = list(grants) or [_grant()]
+        self.sent: list[SignedRequest] = []
+
+    def __call__(self, request: SignedRequest) -> TransportResponse:
+        self.sent.append(request)
+        if request.path.startswith("/v1.0/token"):
+            return _json(self.grants.pop(0) if len(self.grants) > 1 else self.grants[0])
+        return _json(self.answer)
+
+    def business(self) -> list[SignedRequest]:
+        return [r for r in self.sent if not r.path.startswith("/v1.0/token")]
+
+
+def _client(cloud: Callable[[SignedRequest], TransportResponse], **settings: Any) -> TuyaClient:
+    return TuyaClient(
+        Credentials("canaryid0000", "secret"),
+        base_url="https://openapi.tuyaeu.com",
+        transport=MockTransport(cloud),
+        settings=fast_settings(**settings),
+    )
+
+
+def test_a_second_event_loop_is_refused() -> None:
+    cloud = Cloud(_ok({"state": 0}))
+    tuya = _client(cloud)
+    asyncio.run(tuya.devices.get_state(DEV))
+    with pytest.raises(TuyaEventLoopError, match="another event loop"):
+        asyncio.run(tuya.devices.get_state(DEV))
+    asyncio.run(tuya.aclose())
+    assert len(cloud.business()) == 1
+
+
+async def test_a_400_digit_server_time_is_ignored() -> None:
+    cloud = Cloud(_ok({"state": 1}, t=int("9" * 400)))
+    async with _client(cloud) as tuya:
+        assert (await tuya.devices.get_state(DEV)).frozen
+
+
+async def test_an_absurd_token_life_is_a_protocol_error() -> None:
+    cloud = Cloud(_ok({"state": 1}), _grant(ttl=int("9" * 400)))
+    async with _client(cloud) as tuya:
+        with pytest.raises(TuyaProtocolError, match="expire_time"):
+            await tuya.devices.get_state(DEV)
+
+
+async def test_a_token_with_crlf_is_rejected_and_a_new_one_fetched() -> None:
+    cloud = Cloud(_ok({"state": 1}), _grant("BAD\r\nX: 1"), _grant("GOOD"))
+    async with _client(cloud) as tuya:
+        assert (await tuya.devices.get_state(DEV)).frozen
+    assert [r.path for r in cloud.sent] == [
+        "/v1.0/token",
+        "/v1.0/token",
+        f"/v2.0/cloud/thing/{DEV}/state",
+    ]
+    assert cloud.business()[0].headers["access_token"] == "GOOD"
+
+
+async def test_an_odd_error_code_is_a_tuya_error() -> None:
+    cloud = Cloud({"success": False, "code": "²", "msg": "odd", "t": 1})
+    async with _client(cloud) as tuya:
+        with pytest.raises(TuyaAPIError) as info:
+            await tuya.devices.get_state(DEV)
+    assert info.value.msg == "odd"
+
+
+async def test_calls_the_rate_limit_cannot_serve_in_time_fail_at_once() -> None:
+    cloud = Cloud(_ok({"state": 0}))
+    async with _client(cloud, rate=10.0, burst=1, deadline=0.35) as tuya:
+        await tuya.devices.get_state(DEV)  # the token grant and a first call
+        await asyncio.sleep(0.2)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+
+        async def timed() -> float:
+            try:
+                await tuya.devices.get_state(DEV)
+            except TuyaTimeoutError as exc:
+                assert "rate limit" in str(exc)
+                return -(loop.time() - began)
+            return loop.time() - began
+
+        ends = await asyncio.gather(*(timed() for _ in range(20)))
+        served, refused = [e for e in ends if e >= 0], [-e for e in ends if e < 0]
+        assert len(served) == 4 and len(refused) == 16  # waits of 0, 0.1, 0.2, 0.3 s fit
+        assert max(refused) < 0.05 and max(served) < 0.35
+        await asyncio.sleep(0.1)
+        began = loop.time()
+        await tuya.devices.get_state(DEV)  # the refused calls consumed no capacity
+        assert loop.time() - began < 0.1
+    assert len(cloud.business()) == 1 + 4 + 1
+
+
+async def test_a_reset_that_could_not_connect_raises_the_connect_error() -> None:
+    def refuse(request: SignedRequest) -> TransportResponse:
+        if request.path.startswith("/v1.0/token"):
+            return _json(_grant())
+        raise TuyaConnectError("could not connect (ClientConnectorError)")
+
+    async with _client(refuse) as tuya:
+        with pytest.raises(TuyaConnectError) as info:
+            await tuya.devices.reset(DEV)
+    assert info.value.attempts == 3 and not isinstance(info.value, TuyaOutcomeUnknownError)
+    assert "may have been processed" not in str(info.value)
+
+
+async def test_a_reset_whose_deadline_passes_before_sending_is_a_timeout(clock: FakeClock) -> None:
+    cloud = Cloud(_ok(True))
+    async with _client(cloud, clock=clock, rate=1.0, burst=1, deadline=0.5) as tuya:
+        with pytest.raises(TuyaTimeoutError, match="rate limit") as info:
+            await tuya.devices.reset(DEV)  # the grant took the only slot of this second
+    assert not isinstance(info.value, TuyaOutcomeUnknownError)
+    assert cloud.business() == []
+
+
+async def test_stats_show_requests_in_flight() -> None:
+    gate = asyncio.Event()
+    cloud = Cloud(_ok({"state": 0}))
+
+    async def slow(request: SignedRequest) -> TransportResponse:
+        if not request.path.startswith("/v1.0/token"):
+            await gate.wait()
+        return cloud(request)
+
+    async with _client(slow) as tuya:
+        calls = [asyncio.create_task(tuya.devices.get_state(DEV)) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        assert tuya.stats.in_flight == 3
+        gate.set()
+        await asyncio.gather(*calls)
+        assert tuya.stats.in_flight == 0 and tuya.stats.requests == 4
