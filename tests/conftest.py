@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,12 +13,17 @@ from tuya_thing_async.emulator import FakeCloud, serve
 
 
 class FakeClock(Clock):
-    """Wall and monotonic time that only move when slept on (or advanced by hand)."""
+    """Wall and monotonic time that only move when slept on (or advanced by hand).
+
+    Concurrent sleepers wake in order of their wake-up times: the earliest one moves the clock
+    to its wake-up time while the later ones wait their turn, as on a real clock.
+    """
 
     def __init__(self, wall: float = 1_770_000_000.0) -> None:
         self.wall = wall
         self.mono = 10_000.0
         self.sleeps: list[float] = []
+        self._wakeups: list[float] = []
 
     def time(self) -> float:
         return self.wall
@@ -31,8 +37,13 @@ class FakeClock(Clock):
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
-        self.advance(seconds)
+        target = self.mono + seconds
+        heapq.heappush(self._wakeups, target)
         await asyncio.sleep(0)
+        while self._wakeups[0] < target:  # noqa: ASYNC110 - an earlier sleeper goes first
+            await asyncio.sleep(0)
+        heapq.heappop(self._wakeups)
+        self.advance(max(0.0, target - self.mono))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ async with TuyaClient(Credentials(access_id, access_secret), region=Region.EU) a
 
 from ._pipeline import ClientStats
 from ._protocol import SignedRequest
+from ._ratelimit import RouteRate
 from ._transport import AiohttpTransport, MockTransport, Transport, TransportResponse
 from .bulk import BatchFailure, BulkMode, BulkResult, DeviceStream
 from .client import TuyaClient
@@ -78,6 +79,7 @@ __all__ = [
     "Paginator",
     "Region",
     "ReportLog",
+    "RouteRate",
     "SignedRequest",
     "Transport",
     "TransportResponse",

@@ -8,6 +8,7 @@ import attrs
 
 from ._protocol import Route
 from ._signing import Query
+from .errors import TuyaRateLimitError
 
 
 @attrs.frozen(repr=False)
@@ -35,6 +36,10 @@ class CallState:
     deadline: float
     #: Attempts made by the retry layer (token and clock fix-ups re-send within one attempt).
     attempts: int = 0
+    #: Attempts the cloud throttled (not counted against the attempt limit), and the last
+    #: throttle answer: what the call fails with if its deadline passes while it waits.
+    throttled: int = 0
+    throttle: TuyaRateLimitError | None = None
     #: Whether the current attempt put the request on the wire.
     sent: bool = False
     #: An earlier attempt ended so that the request may have been processed.

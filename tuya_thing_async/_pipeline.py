@@ -28,8 +28,8 @@ import attrs
 from . import _protocol
 from ._call import Call, CallState
 from ._protocol import Envelope
-from ._ratelimit import RateLimit
-from ._retry import Action, RetryQuota, backoff, decide
+from ._ratelimit import RateControl, RouteRate
+from ._retry import Action, Decision, Kind, RetryQuota, backoff, decide
 from ._signing import Query
 from ._skew import ClockOffset
 from ._tokens import Token, TokenManager
@@ -54,6 +54,8 @@ log = logging.getLogger("tuya_thing_async")
 E = TypeVar("E", bound=BaseException)
 #: How long ``aclose()`` waits for cancelled calls to unwind before closing the transport.
 CLOSE_GRACE = 5.0
+#: Shortest wait before retrying a throttled request when adaptive rate control is off.
+MIN_THROTTLE_WAIT = 0.1
 
 
 @attrs.frozen
@@ -67,6 +69,8 @@ class ClientStats:
     token_grants: int = 0
     #: Requests on the wire right now (holding a concurrency slot).
     in_flight: int = 0
+    #: Each API's rate control, by route (``"GET /v2.0/cloud/thing/{device_id}/report-logs"``).
+    rates: dict[str, RouteRate] = attrs.Factory(dict)
 
 
 def _detached(error: E) -> E:
@@ -86,8 +90,12 @@ class CallPipeline:
         self._clock = settings.clock
         self._transport = transport
         self._slots = asyncio.Semaphore(settings.max_concurrency)
-        self._rate = (
-            None if settings.rate is None else RateLimit(settings.rate, settings.burst, self._clock)
+        self._rates = RateControl(
+            self._clock,
+            adaptive=settings.adaptive,
+            limits=settings.rate_limits,
+            overall=settings.rate,
+            burst=settings.burst,
         )
         self._quota = RetryQuota(settings.retry_quota)
         self._tokens = TokenManager(self.run, self._clock, settings.rng)
@@ -106,7 +114,12 @@ class CallPipeline:
     def stats(self) -> ClientStats:
         tokens = self._tokens
         return ClientStats(
-            self._requests, self._retries, tokens.refreshes, tokens.grants, self._in_flight
+            self._requests,
+            self._retries,
+            tokens.refreshes,
+            tokens.grants,
+            self._in_flight,
+            self._rates.snapshot(),
         )
 
     def check_open(self) -> None:
@@ -194,7 +207,8 @@ class CallPipeline:
                 if call.budgeted:
                     self._quota.release(state.spent)
                 return envelope
-            await self._clock.sleep(wait)
+            if wait > 0:
+                await self._clock.sleep(wait)
 
     def _plan_retry(self, error: TuyaError, call: Call, state: CallState) -> float:
         """Seconds to wait before the next attempt; raises the error to give up with."""
@@ -205,22 +219,46 @@ class CallPipeline:
                 f"the outcome is unknown: the request may have been processed ({error}); "
                 "it was not repeated because repeating it is unsafe"
             )
-        limit = min(self.settings.max_attempts, decision.max_attempts or self.settings.max_attempts)
-        if decision.action is Action.RAISE or state.attempts >= limit:
+        if decision.action is Action.RAISE:
             raise error
-        wait = backoff(decision, state.attempts - 1, self.settings.rng)
+        if state.throttle is not None and isinstance(error, TuyaTimeoutError) and not state.sent:
+            raise state.throttle  # the deadline ran out waiting for a throttled route
+        if decision.kind is Kind.THROTTLE:
+            wait = self._throttle_wait(decision, error, state)
+        else:
+            wait = self._transient_wait(decision, error, call, state)
         if self._clock.monotonic() + wait >= state.deadline:
             raise error
-        if call.budgeted:
+        if call.budgeted and decision.kind is Kind.TRANSIENT:
             cost = self._quota.acquire(decision.kind)
             if cost is None:
                 raise TuyaRetryQuotaExceededError(f"retry budget exhausted, failing fast: {error}")
             state.spent = cost
-        not_run = isinstance(error, TuyaConnectError | TuyaRateLimitError)
-        state.maybe_processed |= state.sent and not not_run
+        state.maybe_processed |= state.sent and not isinstance(error, TuyaConnectError)
         self._retries += 1
         log.debug("retrying %s in %.3fs after %s", call, wait, type(error).__name__)
         return wait
+
+    def _throttle_wait(self, decision: Decision, error: TuyaError, state: CallState) -> float:
+        """The cloud did not run a throttled request: it is retried while the deadline allows,
+        paced by the route's (adapted) rate, or with backoff when adapting is off."""
+        state.throttled += 1
+        if isinstance(error, TuyaRateLimitError):
+            state.throttle = error
+        if decision.retry_after is not None:
+            return decision.retry_after
+        if self.settings.adaptive:
+            return 0.0
+        return max(MIN_THROTTLE_WAIT, backoff(decision, state.throttled - 1, self.settings.rng))
+
+    def _transient_wait(
+        self, decision: Decision, error: TuyaError, call: Call, state: CallState
+    ) -> float:
+        failures = state.attempts - state.throttled
+        limit = min(self.settings.max_attempts, decision.max_attempts or self.settings.max_attempts)
+        if failures >= limit:
+            raise error
+        return backoff(decision, failures - 1, self.settings.rng)
 
     async def _with_fixups(self, call: Call, state: CallState) -> Envelope:
         """Layer 3: the token and the clock offset, each fixed at most once per attempt."""
@@ -241,14 +279,14 @@ class CallPipeline:
 
     async def _send_once(self, call: Call, token: Token | None, state: CallState) -> Envelope:
         """Layer 4: exactly one request, within the deadline."""
-        await self._pace(state)
+        await self._pace(call, state)
         await self._slots.acquire()
         self._in_flight += 1
         try:
             remaining = state.deadline - self._clock.monotonic()
             if remaining <= 0:
                 raise TuyaTimeoutError("the call's deadline passed before the request was sent")
-            sent_s = self._clock.time()
+            sent_s, sent_at = self._clock.time(), self._clock.monotonic()
             request = _protocol.prepare(
                 call.route.method,
                 call.path,
@@ -268,21 +306,20 @@ class CallPipeline:
         finally:
             self._in_flight -= 1
             self._slots.release()
-        return self._parse(call, response, sent_s * 1000, self._clock.time() * 1000)
+        return self._parse(call, response, sent_s, sent_at)
 
-    async def _pace(self, state: CallState) -> None:
-        """Wait for the client-side rate limit, refusing a wait that outlasts the deadline."""
-        if self._rate is None:
-            return
-        wait = self._rate.reserve(state.deadline)
-        if wait is None:
+    async def _pace(self, call: Call, state: CallState) -> None:
+        """Wait for the route's turn, refusing a wait that outlasts the deadline."""
+        if not await self._rates.wait_turn(call.route.key, state.deadline):
             raise TuyaTimeoutError("the call's deadline would pass waiting for the rate limit")
-        if wait > 0:
-            await self._clock.sleep(wait)
 
     def _parse(
-        self, call: Call, response: TransportResponse, sent_ms: float, received_ms: float
+        self, call: Call, response: TransportResponse, sent_s: float, sent_at: float
     ) -> Envelope:
+        """The envelope, or the error the answer describes; feeds the clock offset (from the
+        server's ``t``, sent at wall time ``sent_s``) and the route's rate (monotonic
+        ``sent_at``)."""
+        sent_ms, received_ms = sent_s * 1000, self._clock.time() * 1000
         log.debug("%s -> HTTP %d (%d bytes)", call, response.status, len(response.body))
         try:
             envelope = _protocol.parse_response(
@@ -292,12 +329,15 @@ class CallPipeline:
             if exc.server_time_ms is not None:
                 force = exc.code == CLOCK_SKEW_CODE
                 self._offset.observe(exc.server_time_ms, sent_ms, received_ms, force=force)
+            throttled = isinstance(exc, TuyaRateLimitError)
+            self._rates.answered(call.route.key, sent_at, throttled=throttled)
             error: TuyaError = exc
         except TuyaError as exc:
             error = exc
         else:
             if envelope.t is not None:
                 self._offset.observe(envelope.t, sent_ms, received_ms, force=False)
+            self._rates.answered(call.route.key, sent_at, throttled=False)
             return envelope
         # Raised from here with a fresh traceback: the parser's frames hold the body.
         raise _detached(error).with_traceback(None)

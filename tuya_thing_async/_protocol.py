@@ -32,6 +32,11 @@ class Route:
     template: str
     idempotent: bool
     needs_token: bool = True
+    #: ``"GET /v2.0/cloud/thing/{device_id}"``: how rate limits and stats name the route.
+    key: str = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: f"{self.method} {self.template}", takes_self=True),
+    )
 
 
 THING = "/v2.0/cloud/thing/{device_id}"

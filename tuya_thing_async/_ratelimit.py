@@ -1,33 +1,228 @@
-"""Client-side request-rate limiting on the injectable clock.
+"""Client-side rate control, per API (route), on the injectable clock.
 
-``RateLimit`` is the generic cell-rate algorithm (GCRA): a reservation moves a "theoretical
-arrival time" forward by ``1 / rate``, and ``burst`` requests may run ahead of it. It needs no
-lock, serves waiters in reservation order, and can refuse a wait that would end past a
-deadline without consuming any capacity.
+Tuya limits each API per project per second and publishes no numbers for these endpoints, so
+by default nothing is capped until the cloud throttles (1110, 1111, 1199, HTTP 429). Then that
+route is paused until a second has passed since the oldest request the cloud accepted in the
+last second (so the cloud's window has room again), its rate is set to a share of what the
+cloud evidently accepted, and it recovers with CUBIC (the congestion-control curve botocore's
+adaptive retry mode uses): quickly back toward the accepted rate, flat around it, then probing
+beyond it ever faster.
+
+CUBIC was chosen over AIMD because its recovery time does not depend on the rate or the
+latency (a 10/s route and a 50/s route regain their ceiling within seconds alike), and over
+Google SRE's client-side throttling because that one sheds load by refusing requests locally,
+which a harvest cannot afford: here nothing is refused, requests only wait their turn.
+
+Waiting requests are served first come, first served by a ``Pacer``, which reads the route's
+rate afresh each time a request's turn comes, so a cut applies at once to those already
+waiting. A request whose turn would come after its call's deadline is refused at once, having
+consumed nothing.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
+from collections.abc import Callable, Mapping
+
+import attrs
+
 from .config import Clock
 
+#: CUBIC's multiplicative decrease and scaling constant (rates in requests per second).
+BETA = 0.8
+SCALE = 0.05
+#: The lowest rate a throttled route is slowed to (requests per second).
+FLOOR = 1.0
 
-class RateLimit:
-    """``rate`` requests per second on average, ``burst`` at once."""
 
-    def __init__(self, rate: float, burst: int, clock: Clock) -> None:
-        self.rate = rate
-        self.burst = burst
+class Pacer:
+    """Spaces requests at a rate that may change while they wait, first come first served.
+
+    ``burst`` requests may go back to back after an idle spell; ``hold(t)`` lets none go
+    before ``t``.
+    """
+
+    def __init__(self, clock: Clock, burst: int = 1) -> None:
         self._clock = clock
-        self._tat = clock.monotonic()  # theoretical arrival time of the next request
+        self._burst = burst
+        self._next = -math.inf  # the earliest time the next request may go
+        self._queue: deque[int] = deque()
+        self._tickets = 0
 
-    def reserve(self, deadline: float) -> float | None:
-        """Reserve a send time; return the seconds to wait for it, or None (nothing consumed)
-        when the wait would end after ``deadline``."""
+    def hold(self, until: float) -> None:
+        self._next = max(self._next, until)
+
+    def _earliest(self, interval: float, now: float) -> float:
+        return max(self._next, now - (self._burst - 1) * interval)
+
+    async def wait_turn(self, rate: Callable[[], float | None], deadline: float) -> bool:
+        """Wait for this request's turn; False (and no turn taken) if it would come at or
+        after ``deadline``."""
+        if not self._queue and self._try_go(rate()):
+            return True
+        ticket, self._tickets = self._tickets, self._tickets + 1
+        self._queue.append(ticket)
+        try:
+            while True:
+                per_second, now = rate(), self._clock.monotonic()
+                if self._queue[0] == ticket and self._try_go(per_second):
+                    return True
+                interval = 1.0 / per_second if per_second else 0.0
+                turn = self._earliest(interval, now) + (ticket - self._queue[0]) * interval
+                if turn >= deadline:
+                    return False
+                await self._clock.sleep(max(min(turn - now, interval), 0.001))
+        finally:
+            if self._queue and self._queue[0] == ticket:
+                self._queue.popleft()
+            elif ticket in self._queue:
+                self._queue.remove(ticket)
+
+    def _try_go(self, per_second: float | None) -> bool:
         now = self._clock.monotonic()
-        interval = 1.0 / self.rate
-        tat = max(self._tat, now)
-        wait = max(0.0, tat - (self.burst - 1) * interval - now)
-        if now + wait > deadline:
-            return None
-        self._tat = tat + interval
-        return wait
+        interval = 1.0 / per_second if per_second else 0.0
+        earliest = self._earliest(interval, now)
+        if now < earliest:
+            return False
+        self._next = earliest + interval
+        return True
+
+
+class Accepted:
+    """When the cloud accepted this route's requests over the last second."""
+
+    def __init__(self) -> None:
+        self._times: deque[float] = deque()
+
+    def add(self, now: float) -> None:
+        self._times.append(now)
+        self._prune(now)
+
+    def per_second(self, now: float) -> int:
+        self._prune(now)
+        return len(self._times)
+
+    def oldest(self) -> float | None:
+        return self._times[0] if self._times else None
+
+    def _prune(self, now: float) -> None:
+        while self._times and self._times[0] <= now - 1.0:
+            self._times.popleft()
+
+
+class Cubic:
+    """The adaptive rate of one route: None (no cap) until the first throttle."""
+
+    def __init__(self) -> None:
+        self.rate: float | None = None
+        self._w_max = 0.0
+        self._k = 0.0
+        self._cut_at = -math.inf
+
+    def throttled(self, now: float, sent_at: float, accepted: float) -> bool:
+        """A throttle answer to a request sent at ``sent_at``, when the cloud accepted
+        ``accepted`` per second lately; True if it cut the rate. One cut per episode:
+        requests sent before the last cut were paced by the old rate and say nothing new."""
+        if sent_at < self._cut_at:
+            return False
+        self._w_max = max(accepted, FLOOR)
+        self._k = (self._w_max * (1.0 - BETA) / SCALE) ** (1.0 / 3.0)
+        self._cut_at = now
+        self.rate = max(self._w_max * BETA, FLOOR)
+        return True
+
+    def succeeded(self, now: float, accepted: float) -> None:
+        if self.rate is not None:
+            grown = SCALE * (now - self._cut_at - self._k) ** 3 + self._w_max
+            # probing beyond the last ceiling only while the route uses what it has
+            self.rate = max(min(grown, max(self._w_max, 2.0 * accepted)), FLOOR)
+
+
+@attrs.frozen
+class RouteRate:
+    """One API's rate control as ``tuya.stats.rates`` shows it."""
+
+    #: The requests per second the client currently allows (None: no cap).
+    rate: float | None
+    #: Throttle answers received on this route.
+    throttles: int
+    #: Requests sent on this route.
+    requests: int
+
+
+class _Route:
+    def __init__(self, ceiling: float | None, adaptive: bool, clock: Clock) -> None:
+        self.ceiling = ceiling
+        self.cubic = Cubic() if adaptive else None
+        self.accepted = Accepted()
+        self.pacer = Pacer(clock)
+        self.throttles = self.requests = 0
+
+    def rate(self) -> float | None:
+        adaptive = self.cubic.rate if self.cubic else None
+        if adaptive is None or self.ceiling is None:
+            return adaptive if self.ceiling is None else self.ceiling
+        return min(adaptive, self.ceiling)
+
+
+class RateControl:
+    """Every route's rate of one client (= one cloud project), plus an overall ceiling."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        adaptive: bool = True,
+        limits: Mapping[str, float] | None = None,
+        overall: float | None = None,
+        burst: int = 1,
+    ) -> None:
+        self._clock = clock
+        self._adaptive = adaptive
+        self._limits = dict(limits or {})
+        self._overall = None if overall is None else Pacer(clock, burst)
+        self._overall_rate = overall
+        self._routes: dict[str, _Route] = {}
+
+    def _route(self, key: str) -> _Route:
+        route = self._routes.get(key)
+        if route is None:
+            route = _Route(self._limits.get(key), self._adaptive, self._clock)
+            self._routes[key] = route
+        return route
+
+    async def wait_turn(self, key: str, deadline: float) -> bool:
+        """Wait until a request may go on route ``key``; False if not before ``deadline``
+        (then nothing is consumed on the route)."""
+        route = self._route(key)
+        if route.rate() is not None and not await route.pacer.wait_turn(route.rate, deadline):
+            return False
+        if self._overall is not None:
+            overall = self._overall_rate
+            if not await self._overall.wait_turn(lambda: overall, deadline):
+                return False
+        route.requests += 1
+        return True
+
+    def answered(self, key: str, sent_at: float, *, throttled: bool) -> None:
+        """Feed one answer (to a request sent at monotonic ``sent_at``) into the route."""
+        route, now = self._route(key), self._clock.monotonic()
+        if not throttled:
+            route.accepted.add(now)
+            if route.cubic is not None:
+                route.cubic.succeeded(now, route.accepted.per_second(now))
+            return
+        route.throttles += 1
+        accepted = route.accepted.per_second(now)
+        if route.cubic is not None and route.cubic.throttled(now, sent_at, accepted):
+            oldest = route.accepted.oldest()
+            # wait until the cloud's last second of accepted requests has passed
+            route.pacer.hold(now if oldest is None else oldest + 1.0)
+
+    def snapshot(self) -> dict[str, RouteRate]:
+        """Each route's current state, by route key (``"GET /v2.0/cloud/thing/{device_id}"``)."""
+        return {
+            key: RouteRate(route.rate(), route.throttles, route.requests)
+            for key, route in self._routes.items()
+        }

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import enum
 import ipaddress
+import math
 import random
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import SplitResult, urlsplit
 
 import attrs
@@ -139,7 +141,7 @@ class Clock:
 
 @attrs.frozen
 class ClientSettings:
-    """Tuning knobs of a client. Defaults follow the reliability policy."""
+    """Tuning knobs of a client."""
 
     #: Total seconds one logical call may take, retries and backoff included.
     deadline: float = 30.0
@@ -149,10 +151,15 @@ class ClientSettings:
     max_attempts: int = 3
     #: Initial retry budget shared by the client (botocore's quota).
     retry_quota: int = 500
-    #: Requests in flight at once (one ``anyio.CapacityLimiter``).
+    #: Requests in flight at once.
     max_concurrency: int = 16
-    #: Client-side token bucket: sustained requests per second (``None`` disables it).
-    rate: float | None = 10.0
+    #: Adapt each API's rate to the cloud's throttling (no cap until the cloud throttles).
+    adaptive: bool = True
+    #: Known per-API ceilings, requests per second, by route
+    #: (``{"GET /v2.0/cloud/thing/{device_id}/report-logs": 20}``).
+    rate_limits: Mapping[str, float] = attrs.field(factory=dict, converter=dict)
+    #: An overall ceiling across all APIs, requests per second (``None``: none).
+    rate: float | None = None
     burst: int = 10
     #: Bulk fan-out: batches of device IDs in flight at once.
     bulk_concurrency: int = 4
@@ -182,7 +189,26 @@ class ClientSettings:
         for name, value in positives.items():
             if value <= 0:
                 raise TuyaConfigError(f"ClientSettings.{name} must be > 0, got {value!r}")
-        if self.rate is not None and self.rate <= 0:
-            raise TuyaConfigError("ClientSettings.rate must be > 0 or None")
+        _check_rate("ClientSettings.rate", self.rate)
+        for route, per_second in self.rate_limits.items():
+            if not isinstance(route, str) or not _ROUTE.fullmatch(route):
+                raise TuyaConfigError(
+                    f"ClientSettings.rate_limits key {route!r} must be a route such as "
+                    "'GET /v2.0/cloud/thing/{device_id}/report-logs'"
+                )
+            _check_rate(f"ClientSettings.rate_limits[{route!r}]", per_second)
         if self.retry_quota < 0:
             raise TuyaConfigError("ClientSettings.retry_quota must be >= 0")
+
+
+_ROUTE = re.compile(r"(GET|POST|PUT|DELETE) /[!-~]*")
+
+
+def _check_rate(name: str, value: object) -> None:
+    """A rate is a finite number of requests per second > 0, or None."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TuyaConfigError(f"{name} must be a number of requests per second or None")
+    if not (math.isfinite(value) and value > 0):
+        raise TuyaConfigError(f"{name} must be > 0 and finite, got {value!r}")

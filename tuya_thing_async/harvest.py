@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ._fanout import Emit, Failure, fan_out
+from ._pipeline import ClientStats
 from .errors import TuyaValidationError
 from .models import Page
 from .pagination import OneShotStream, Paginator
@@ -43,6 +44,11 @@ class HarvestProgress:
     pages: int
     requests: int
     retries: int
+    #: The rate the client settled on for the log API, requests per second (None: no cap,
+    #: the cloud has not throttled).
+    rate: float | None = None
+    #: Throttle answers on the log API so far.
+    throttles: int = 0
 
 
 @attrs.define
@@ -96,7 +102,8 @@ class Harvest(OneShotStream, Generic[T]):
         *,
         concurrency: int,
         progress: Callable[[HarvestProgress], None] | None,
-        stats: Callable[[], tuple[int, int]],
+        stats: Callable[[], ClientStats],
+        route: str,
     ) -> None:
         self._resumed = checkpoint
         #: per device: {"done": True} or {"cursor": ..., "skip": records of that page delivered}
@@ -108,6 +115,7 @@ class Harvest(OneShotStream, Generic[T]):
         self._concurrency = concurrency
         self._progress = progress
         self._stats = stats
+        self._route = route
         self.records = 0
         self.pages = 0
 
@@ -155,10 +163,18 @@ class Harvest(OneShotStream, Generic[T]):
 
     def _report(self) -> None:
         if self._progress is not None:
-            requests, retries = self._stats()
+            stats = self._stats()
+            rate = stats.rates.get(self._route)
             self._progress(
                 HarvestProgress(
-                    self._total, self._done, self.records, self.pages, requests, retries
+                    self._total,
+                    self._done,
+                    self.records,
+                    self.pages,
+                    stats.requests,
+                    stats.retries,
+                    rate.rate if rate else None,
+                    rate.throttles if rate else 0,
                 )
             )
 

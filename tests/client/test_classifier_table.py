@@ -48,4 +48,8 @@ async def test_classifier_row(
         with pytest.raises(expected) as info:
             await call("vdevo1")
     assert type(info.value) is expected
-    assert len(fake.calls(method, path)) == row["hits"]
+    hits = len(fake.calls(method, path))
+    if isinstance(row["hits"], str):  # ">=N": retried until the deadline
+        assert hits >= int(row["hits"].removeprefix(">="))
+    else:
+        assert hits == row["hits"]

@@ -177,3 +177,47 @@ async def test_stats_show_requests_in_flight() -> None:
         gate.set()
         await asyncio.gather(*calls)
         assert tuya.stats.in_flight == 0 and tuya.stats.requests == 4
+
+
+class ThrottlingCloud:
+    """A cloud that accepts ``limit`` requests per API per second of the fake clock (fixed
+    windows, as Tuya's frequency control) and answers 1199 beyond, after ``latency``."""
+
+    def __init__(self, clock: FakeClock, limit: int, latency: float) -> None:
+        self.clock, self.limit, self.latency = clock, limit, latency
+        self.accepted = self.throttled = 0
+        self._windows: dict[tuple[str, int], int] = {}
+
+    async def __call__(self, request: SignedRequest) -> TransportResponse:
+        if request.path.startswith("/v1.0/token"):
+            return _json(_grant())
+        window = (request.path, int(self.clock.monotonic()))
+        admitted = self._windows.get(window, 0) < self.limit
+        self._windows[window] = self._windows.get(window, 0) + admitted
+        await self.clock.sleep(self.latency)
+        if not admitted:
+            self.throttled += 1
+            return _json({"success": False, "code": 1199, "msg": "too frequent", "t": 1})
+        self.accepted += 1
+        return _json(_ok({"state": 0}))
+
+
+@pytest.mark.parametrize("limit", [10, 25])
+async def test_default_settings_use_a_throttling_cloud_fully(clock: FakeClock, limit: int) -> None:
+    cloud = ThrottlingCloud(clock, limit, latency=0.05)
+    seconds, calls = 30.0, 0
+    async with _client(cloud, clock=clock) as tuya:
+        end = clock.monotonic() + seconds
+
+        async def worker() -> None:
+            nonlocal calls
+            while clock.monotonic() < end:
+                await tuya.devices.get_state(DEV)  # never fails: throttles are waited out
+                calls += 1
+
+        await asyncio.gather(*(worker() for _ in range(16)))
+        rate = tuya.stats.rates["GET /v2.0/cloud/thing/{device_id}/state"]
+    used = cloud.accepted / (seconds * limit)
+    share = cloud.throttled / (cloud.accepted + cloud.throttled)
+    assert calls == cloud.accepted and used >= 0.9 and share < 0.08
+    assert rate.throttles == cloud.throttled and rate.rate is not None

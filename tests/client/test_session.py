@@ -4,6 +4,7 @@ random source (no real sleeping)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 
 import aiohttp
@@ -161,31 +162,48 @@ async def test_1013_with_server_time_resyncs(
 
 
 @pytest.mark.parametrize(
-    ("reply", "error"),
+    "reply",
     [
-        ((429, "slow", "text/plain"), TuyaRateLimitError),
-        ("1199", TuyaRateLimitError),
-        ("1110", TuyaRateLimitError),
-        ("1111", TuyaRateLimitError),
+        pytest.param((429, "slow", "text/plain"), id="http-429"),
+        pytest.param("1199", id="1199"),
+        pytest.param("1110", id="1110"),
+        pytest.param("1111", id="1111"),
     ],
 )
-async def test_throttles_retry_three_times_with_full_jitter(
+@pytest.mark.parametrize(
+    ("adaptive", "hits", "sleeps"),
+    [
+        # paced by the route's adapted rate: cut to the 1/s floor (nothing was accepted)
+        pytest.param(True, 11, [1.0] * 9, id="adaptive"),
+        # full-jitter backoff (rng=1.0): sends at 0, 1, 3 and 7 s; 8 more would pass 10 s
+        pytest.param(False, 4, [1.0, 2.0, 4.0], id="backoff"),
+    ],
+)
+async def test_throttled_calls_are_retried_until_the_deadline(
     fake: FakeTuya,
     make_client: MakeClient,
     clock: FakeClock,
     reply: object,
-    error: type[Exception],
+    adaptive: bool,
+    hits: int,
+    sleeps: list[float],
 ) -> None:
     answer = fake.fail(int(reply)) if isinstance(reply, str) else reply
-    for route, call in ((STATE, "get_state"), (RESET, "reset")):
+    for method, route, call in (("GET", STATE, "get_state"), ("POST", RESET, "reset")):
         clock.sleeps.clear()
-        fake.on("POST" if route == RESET else "GET", route, answer)  # type: ignore[arg-type]
-        async with make_client(rng=lambda: 1.0) as tuya:
-            with pytest.raises(error) as info:
-                await getattr(tuya.devices, call)(DEV)
-        assert info.value.attempts == 3
-        assert len(fake.calls("POST" if route == RESET else "GET", route)) == 3
-        assert clock.sleeps == [1.0, 2.0]
+        fake.on(method, route, answer)  # type: ignore[arg-type]
+        settings = {"rng": lambda: 1.0, "deadline": 10.0, "adaptive": adaptive}
+        async with make_client(**settings) as tuya:
+            with pytest.raises(TuyaRateLimitError) as info:
+                await getattr(tuya.devices, call)(DEV)  # reset too: throttled = not run
+            assert (
+                tuya.stats.rates[
+                    f"{method} /v2.0/cloud/thing/{{device_id}}/{call.removeprefix('get_')}"
+                ].throttles
+                == hits
+            )
+        assert len(fake.calls(method, route)) == hits and info.value.attempts >= hits
+        assert clock.sleeps == sleeps
 
 
 async def test_two_throttles_then_success(
@@ -291,7 +309,7 @@ async def test_deadline_stops_retries(
     fake: FakeTuya, make_client: MakeClient, clock: FakeClock
 ) -> None:
     fake.on("GET", STATE, (429, "x", "text/plain"))
-    async with make_client(rng=lambda: 1.0, deadline=2.5) as tuya:
+    async with make_client(rng=lambda: 1.0, deadline=2.5, adaptive=False) as tuya:
         with pytest.raises(TuyaRateLimitError):
             await tuya.devices.get_state(DEV)
     assert clock.sleeps == [1.0]  # the 2 s wait would cross the 2.5 s deadline
@@ -342,9 +360,15 @@ async def test_advisory_window_refreshes_in_the_background(
 async def test_rate_limiter_spaces_requests(
     fake: FakeTuya, make_client: MakeClient, clock: FakeClock
 ) -> None:
-    fake.on("GET", STATE, fake.ok({"state": 0}))
+    stamps: list[float] = []
+
+    def stamp(seen: Seen) -> object:
+        stamps.append(clock.monotonic())
+        return fake.ok({"state": 0})
+
+    fake.on("GET", STATE, stamp)  # type: ignore[arg-type]
     async with make_client(rate=10.0, burst=1) as tuya:
         await asyncio.gather(*(tuya.devices.get_state(DEV) for _ in range(40)))
-    assert len(fake.calls("GET", STATE)) == 40
-    # 41 requests (the token grant too) at 10/s, burst 1: 4 s of (fake) waiting in 0.1 s steps
-    assert clock.sleeps == pytest.approx([0.1] * 40)
+    # 41 requests (the token grant too) at 10/s, burst 1: one every 0.1 s
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert len(stamps) == 40 and gaps == pytest.approx([0.1] * 39)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import enum
 import json
+import math
 import os
 import re
 import sys
@@ -42,6 +43,34 @@ def parse_time(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def parse_rate(text: str) -> float | None:
+    """Requests per second > 0, or ``none``."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a rate: give requests per second > 0, or none"
+        )
+    return value
+
+
+def parse_route_rate(text: str) -> tuple[str, float]:
+    """``"GET /v2.0/cloud/thing/{device_id}/report-logs=20"``: a route and its rate."""
+    route, sep, rate = text.rpartition("=")
+    if not sep or not re.fullmatch(r"(GET|POST|PUT|DELETE) /\S*", route.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not ROUTE=RATE, e.g. 'GET /v2.0/cloud/thing/{{device_id}}/report-logs=20'"
+        )
+    value = parse_rate(rate)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: a route's rate must be a number")
+    return route.strip(), value
+
+
 def add_common(parser: argparse.ArgumentParser, *, mutating: bool = False) -> None:
     """Connection and output options, accepted after any leaf command."""
     g = parser.add_argument_group("connection")
@@ -61,7 +90,22 @@ def add_common(parser: argparse.ArgumentParser, *, mutating: bool = False) -> No
     g.add_argument(
         "--base-url", default=None, help="base URL instead of a region (env TUYA_BASE_URL)"
     )
-    g.add_argument("--rate", type=float, default=10.0, help="client requests per second")
+    g.add_argument(
+        "--rate",
+        type=parse_rate,
+        default=None,
+        help="overall ceiling in requests per second, or none (default: none; each API "
+        "adapts to the cloud's throttling)",
+    )
+    g.add_argument(
+        "--rate-limit",
+        type=parse_route_rate,
+        action="append",
+        default=[],
+        metavar="ROUTE=RATE",
+        help="a known per-API ceiling, e.g. 'GET /v2.0/cloud/thing/{device_id}/report-logs=20' "
+        "(repeatable)",
+    )
     o = parser.add_argument_group("output")
     o.add_argument(
         "--format",
@@ -106,7 +150,10 @@ class Context:
 
 @asynccontextmanager
 async def connect(args: argparse.Namespace, **settings: Any) -> AsyncIterator[Context]:
-    client_settings = ClientSettings(rate=args.rate, burst=max(1, int(args.rate)), **settings)
+    burst = max(1, int(args.rate)) if args.rate else 10
+    client_settings = ClientSettings(
+        rate=args.rate, burst=burst, rate_limits=dict(args.rate_limit), **settings
+    )
     if args.emulator:
         cloud = FakeCloud.seeded(devices=50, seed=7, firmware_duration=5.0)
         async with (

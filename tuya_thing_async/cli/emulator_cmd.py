@@ -7,6 +7,8 @@ import asyncio
 from typing import Any
 
 from ..emulator import FakeCloud, serve
+from ..emulator.throttle import EVERY_API
+from ._common import parse_rate, parse_route_rate
 
 
 def add_parser(sub: Any) -> None:
@@ -19,7 +21,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
     p.add_argument("--jitter-ms", type=float, default=0.0, help="plus uniform 0..jitter")
-    p.add_argument("--qps", type=float, default=None, help="per-project limit (code 1199)")
+    p.add_argument(
+        "--qps",
+        type=_qps,
+        action="append",
+        default=[],
+        metavar="RATE|ROUTE=RATE",
+        help="requests per second per API, answered 1199 beyond: a number for every API, or "
+        "'GET /v2.0/cloud/thing/{device_id}/report-logs=10' for one (repeatable; default: none)",
+    )
     p.add_argument("--token-ttl", type=int, default=7200, help="access-token lifetime, seconds")
     p.add_argument("--access-id", default=None, help="project access ID to accept")
     p.add_argument("--access-secret", default=None, help="project secret (random if omitted)")
@@ -28,6 +38,16 @@ def add_parser(sub: Any) -> None:
     ids.add_argument("--devices", type=int, default=50)
     ids.add_argument("--seed", type=int, default=7)
     ids.set_defaults(run=run_devices)
+
+
+def _qps(text: str) -> tuple[str, float]:
+    """``20`` (every API) or ``ROUTE=20``."""
+    if "=" in text:
+        return parse_route_rate(text)
+    rate = parse_rate(text)
+    if rate is None:
+        raise argparse.ArgumentTypeError("--qps takes a number or ROUTE=RATE")
+    return EVERY_API, rate
 
 
 async def run_devices(args: argparse.Namespace) -> int:
@@ -41,7 +61,7 @@ async def run_serve(args: argparse.Namespace) -> int:
     knobs: dict[str, Any] = {
         "latency": args.latency_ms / 1000,
         "latency_jitter": args.jitter_ms / 1000,
-        "qps": args.qps,
+        "qps": dict(args.qps) or None,
         "token_ttl": args.token_ttl,
         "access_secret": args.access_secret,
     }

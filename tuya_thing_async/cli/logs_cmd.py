@@ -62,7 +62,9 @@ def add_parser(sub: Any) -> None:
     h.add_argument("--codes", type=_codes, default=None, help="report logs of these codes")
     h.add_argument("--operations", action="store_true", help="operation logs instead")
     h.add_argument("--types", type=_log_types, default=None, help="with --operations")
-    h.add_argument("--concurrency", type=int, default=4)
+    h.add_argument(
+        "--concurrency", type=int, default=16, help="devices walked at once (default: 16)"
+    )
     h.add_argument(
         "--checkpoint",
         type=Path,
@@ -124,7 +126,9 @@ async def run_harvest(args: argparse.Namespace) -> int:
             with _ui.progress_bar("harvest", len(ids), quiet=args.quiet) as bar:
 
                 def on_page(p: HarvestProgress) -> None:
-                    bar.update(p.devices_done, note=f"{p.records} records, {p.retries} retries")
+                    rate = "uncapped" if p.rate is None else f"{p.rate:.1f}/s"
+                    note = f"{p.records} records, {p.retries} retries, rate {rate}"
+                    bar.update(p.devices_done, note=note)
                     if args.checkpoint:  # everything yielded so far is written: save
                         out.flush()
                         _save(args.checkpoint, out.tell(), harvest.checkpoint.to_json())

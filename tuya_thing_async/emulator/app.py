@@ -192,7 +192,7 @@ def _process(
             raise CloudError(1108)
         verify(cloud, request, raw_path, query, body, spec.token)
         if spec.token:
-            cloud.admit()
+            cloud.admit(spec.key)
         call = Call(
             path_params,
             dict(parse_qsl(query, keep_blank_values=True)),

@@ -23,6 +23,7 @@ from ..config import Credentials
 from ..errors import CODE_MESSAGES
 from .faults import FaultQueue
 from .seed import RETENTION_MS, DeviceRecord, make_fleet
+from .throttle import QPS, Throttle
 
 DEFAULT_ACCESS_ID = "emu0access0id0000000"
 
@@ -55,7 +56,8 @@ class FakeCloud:
         token_ttl: int = 7200,
         latency: float = 0.0,
         latency_jitter: float = 0.0,
-        qps: float | None = None,
+        qps: QPS = None,
+        qps_clock: Callable[[], float] = time.monotonic,
         quota: int | None = None,
         firmware_duration: float = 60.0,
         time_window: float = 300.0,
@@ -87,8 +89,9 @@ class FakeCloud:
         self._offset = 0.0
         self._grants: dict[str, _Grant] = {}
         self._refresh: dict[str, str] = {}
-        self._window_second = -1
-        self._window_count = 0
+        #: The clock of the QPS windows: real time, whatever ``clock`` says (tests inject one).
+        self.qps_clock = qps_clock
+        self._throttle = Throttle()
         self._seq = itertools.count(10**9)
         self._report_index: dict[
             str, tuple[int, dict[str, list[Any]]]
@@ -157,14 +160,14 @@ class FakeCloud:
         for grant in self._grants.values():
             grant.expires_ms = min(grant.expires_ms, self.now_ms())
 
-    def admit(self) -> None:
-        """Per-project rate limit (1199) and trial quota (28841004) for business calls."""
-        second = int(self.now())
-        if second != self._window_second:
-            self._window_second, self._window_count = second, 0
-        if self.qps is not None and self._window_count >= self.qps:
+    def admit(self, route: str) -> None:
+        """Per-API rate limit (1199) and trial quota (28841004) for business calls.
+
+        ``qps`` is a number for every API or a mapping from route (``"GET
+        /v2.0/cloud/thing/{device_id}/report-logs"``, ``"*"`` for the rest) to requests per
+        second; each API has its own one-second windows, as Tuya's frequency control does."""
+        if not self._throttle.admit(self.qps, route, self.qps_clock()):
             raise CloudError(1199)
-        self._window_count += 1
         if self.quota is not None and self.business_calls >= self.quota:
             raise CloudError(28841004)
         self.business_calls += 1

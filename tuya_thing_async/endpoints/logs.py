@@ -197,14 +197,15 @@ class Logs(Resource):
         start: datetime | None = None,
         end: datetime | None = None,
         size: int = 100,
-        concurrency: int = 4,
+        concurrency: int = 16,
         checkpoint: HarvestCheckpoint | None = None,
         progress: Callable[[HarvestProgress], None] | None = None,
     ) -> Harvest[ReportLog]:
         """Every data-point report of many devices (``GET …/report-logs``), ``concurrency``
-        devices at a time; yields ``HarvestRecord(device_id, record)``, newest first per
-        device. Pass ``checkpoint=`` (see ``Harvest.checkpoint``) to resume a stopped job;
-        without ``start``/``end`` the checkpoint's window is reused."""
+        devices at a time, paced by the client's rate control; yields
+        ``HarvestRecord(device_id, record)``, newest first per device. Pass ``checkpoint=``
+        (see ``Harvest.checkpoint``) to resume a stopped job; without ``start``/``end`` the
+        checkpoint's window is reused."""
         query = self._query(_report_filter(codes), start, end, size, checkpoint)
         return self._harvest(REPORTS, device_ids, query, checkpoint, concurrency, progress)
 
@@ -217,7 +218,7 @@ class Logs(Resource):
         start: datetime | None = None,
         end: datetime | None = None,
         size: int = 100,
-        concurrency: int = 4,
+        concurrency: int = 16,
         checkpoint: HarvestCheckpoint | None = None,
         progress: Callable[[HarvestProgress], None] | None = None,
     ) -> Harvest[OperationLog]:
@@ -249,5 +250,6 @@ class Logs(Resource):
             cp,
             concurrency=concurrency,
             progress=progress,
-            stats=lambda: (self._pipeline.stats.requests, self._pipeline.stats.retries),
+            stats=lambda: self._pipeline.stats,
+            route=kind.route.key,
         )
