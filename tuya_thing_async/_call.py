@@ -42,6 +42,8 @@ class CallState:
     throttle: TuyaRateLimitError | None = None
     #: Whether the current attempt put the request on the wire.
     sent: bool = False
+    #: Whether the current attempt is waiting for a token (a failure is the token request's).
+    fetching_token: bool = False
     #: An earlier attempt ended so that the request may have been processed.
     maybe_processed: bool = False
     #: Retry-budget cost of the last retry, refunded on success.

@@ -54,6 +54,8 @@ log = logging.getLogger("tuya_thing_async")
 E = TypeVar("E", bound=BaseException)
 #: How long ``aclose()`` waits for cancelled calls to unwind before closing the transport.
 CLOSE_GRACE = 5.0
+#: How long after its deadline a call still running is stopped from outside (seconds).
+DEADLINE_GRACE = 0.1
 #: Shortest wait before retrying a throttled request when adaptive rate control is off.
 MIN_THROTTLE_WAIT = 0.1
 
@@ -160,7 +162,8 @@ class CallPipeline:
         self.check_open()
         self._bind_loop()
         state = CallState(deadline=self._clock.monotonic() + self.settings.deadline)
-        deadline = asyncio.timeout(self.settings.deadline)
+        # the guard of last resort; the clock's deadline normally ends the call a bit earlier
+        deadline = asyncio.timeout(self.settings.deadline + DEADLINE_GRACE)
         try:
             async with deadline:
                 self._active.add(deadline)
@@ -173,16 +176,27 @@ class CallPipeline:
         except TimeoutError:
             if not deadline.expired():
                 raise
-        raise self._with_context(self._stopped_error(), call, state)
+        raise self._with_context(self._stopped_error(call, state), call, state)
 
     def _forget(self, deadline: asyncio.Timeout) -> None:
         self._active.discard(deadline)
         if self._closed and not self._active:
             self._drained.set()
 
-    def _stopped_error(self) -> TuyaError:
+    def _stopped_error(self, call: Call, state: CallState) -> TuyaError:
+        """Why a call was stopped from outside: closed, or out of time. A non-idempotent
+        request already sent may have run."""
+        unknown = state.sent and not call.idempotent
         if self._closed:
-            return TuyaClientClosedError("the client was closed while the call was running")
+            text = "the client was closed while the call was running"
+            if unknown:
+                text += "; the request had been sent and may have been processed"
+            return TuyaClientClosedError(text)
+        if unknown:
+            return TuyaOutcomeUnknownError(
+                "the outcome is unknown: the call's deadline passed while waiting for the "
+                "answer, and the request may have been processed"
+            )
         return TuyaTimeoutError(f"the call's {self.settings.deadline:g}s deadline passed")
 
     @staticmethod
@@ -212,6 +226,8 @@ class CallPipeline:
 
     def _plan_retry(self, error: TuyaError, call: Call, state: CallState) -> float:
         """Seconds to wait before the next attempt; raises the error to give up with."""
+        if state.fetching_token:
+            raise error  # the token request was retried on its own
         # A request that never went out may be repeated whatever the call.
         decision = decide(error, idempotent=call.idempotent or not state.sent)
         if decision.action is Action.OUTCOME_UNKNOWN:
@@ -264,7 +280,7 @@ class CallPipeline:
         """Layer 3: the token and the clock offset, each fixed at most once per attempt."""
         renewed = resynced = False
         while True:
-            token = await self._tokens.current() if call.route.needs_token else None
+            token = await self._token(call, state, None)
             try:
                 return await self._send_once(call, token, state)
             except TuyaAPIError as exc:
@@ -273,9 +289,19 @@ class CallPipeline:
                     raise
             if renew:
                 renewed = True
-                await self._tokens.renew(token)
+                await self._token(call, state, token)
             else:
                 resynced = True  # the offset was learned from the rejection's ``t``
+
+    async def _token(self, call: Call, state: CallState, stale: Token | None) -> Token | None:
+        """The token to sign with (a renewed one after an error with ``stale``). A failure
+        here is the token request's own, already retried: ``fetching_token`` says so."""
+        if not call.route.needs_token:
+            return None
+        state.fetching_token = True
+        token = await (self._tokens.renew(stale) if stale else self._tokens.current())
+        state.fetching_token = False
+        return token
 
     async def _send_once(self, call: Call, token: Token | None, state: CallState) -> Envelope:
         """Layer 4: exactly one request, within the deadline."""

@@ -1,6 +1,6 @@
 """Pure protocol code: the route table, signed request building and envelope parsing.
 
-No I/O here: the session hands in the clock reading, nonce and token, and gets back bytes and
+No I/O here: the call pipeline hands in the clock reading, nonce and token, and gets back bytes and
 headers to send; the transport hands back status, headers and bytes to parse.
 """
 

@@ -34,6 +34,8 @@ ADVISORY_JITTER = 60.0
 MANDATORY_WINDOW = 60.0
 #: Longest token life accepted from the cloud (Tuya grants 7200 s).
 MAX_TTL = 366 * 86400
+#: Full grants tried when the answers hold no usable token.
+GRANT_TRIES = 2
 #: What a token may look like: it goes into a header, so visible ASCII only.
 _TOKEN = re.compile(r"[\x21-\x7e]{1,1024}")
 
@@ -154,18 +156,19 @@ class TokenManager:
                 if grant is not None:
                     return self._publish(grant, started)
                 log.debug("the refreshed token is unusable; doing a full grant")
-        started = self._clock.monotonic()
-        grant = _read_grant((await self._run(GRANT)).result)
-        self.grants += 1
-        return self._publish(grant, started)
+        for _ in range(GRANT_TRIES):  # an unusable token (e.g. with CR/LF) is not kept
+            started = self._clock.monotonic()
+            grant = _read_grant((await self._run(GRANT)).result)
+            self.grants += 1
+            if grant is not None:
+                return self._publish(grant, started)
+        raise TuyaProtocolError(
+            "the token answer lacks a usable access_token or expire_time",
+            method="GET",
+            path=TOKEN_GRANT.template,
+        )
 
-    def _publish(self, grant: _Grant | None, started: float) -> Token:
-        if grant is None:
-            raise TuyaProtocolError(
-                "the token answer lacks a usable access_token or expire_time",
-                method="GET",
-                path=TOKEN_GRANT.template,
-            )
+    def _publish(self, grant: _Grant, started: float) -> Token:
         self._generation += 1
         # 7200 s tokens: refresh in the background with 240-300 s left, wait with 60 s left.
         # Short TTLs (tests, soak runs) scale both windows down to the same proportions.

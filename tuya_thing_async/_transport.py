@@ -71,7 +71,8 @@ class Transport(abc.ABC):
         """One HTTP exchange for ``request``, within ``timeout`` seconds."""
 
     async def aclose(self) -> None:  # noqa: B027 - optional to override
-        """Release what the transport opened (called once by the client's ``aclose``)."""
+        """Release what the transport opened (called by the client's ``aclose``; may be called
+        more than once)."""
 
 
 @attrs.frozen

@@ -161,6 +161,36 @@ async def test_a_reset_whose_deadline_passes_before_sending_is_a_timeout(clock: 
     assert cloud.business() == []
 
 
+async def test_a_reset_still_unanswered_at_its_deadline_is_outcome_unknown() -> None:
+    cloud = Cloud(_ok(True))
+
+    async def never_answers(request: SignedRequest) -> TransportResponse:
+        if request.path.startswith("/v1.0/token"):
+            return cloud(request)
+        await asyncio.sleep(5)  # ignores its timeout, as a stuck network might
+        raise AssertionError("not reached")
+
+    async with _client(never_answers, deadline=0.2) as tuya:
+        with pytest.raises(TuyaOutcomeUnknownError, match="deadline"):
+            await tuya.devices.reset(DEV)
+        with pytest.raises(TuyaTimeoutError, match="deadline"):
+            await tuya.devices.get_state(DEV)  # a read just times out
+
+
+async def test_a_failed_token_request_is_not_retried_again_by_the_call() -> None:
+    sent: list[str] = []
+
+    def refuse(request: SignedRequest) -> TransportResponse:
+        sent.append(request.path)
+        raise TuyaConnectError("could not connect (ClientConnectorError)")
+
+    async with _client(refuse) as tuya:
+        with pytest.raises(TuyaConnectError) as info:
+            await tuya.devices.reset(DEV)
+    assert sent == ["/v1.0/token"] * 3  # the grant's own 3 attempts, not 3 x 3
+    assert info.value.path == "/v1.0/token" and info.value.attempts == 3
+
+
 async def test_stats_show_requests_in_flight() -> None:
     gate = asyncio.Event()
     cloud = Cloud(_ok({"state": 0}))

@@ -160,7 +160,7 @@ async def test_a_stalled_token_endpoint_fails_the_call_at_its_deadline(
     cloud.faults.add(TOKEN, Fault.stall(10))
     async with _client(cloud, base_url, deadline=0.5) as tuya:
         began = time.monotonic()
-        with pytest.raises(TuyaTimeoutError, match="deadline"):
+        with pytest.raises(TuyaTimeoutError):
             await tuya.devices.get_state(cloud.device_ids[0])
         assert time.monotonic() - began < 0.8
 
