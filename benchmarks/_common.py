@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 import aiohttp
 
@@ -25,9 +26,14 @@ EMPTY_SHA = hashlib.sha256(b"").hexdigest()
 
 @contextmanager
 def emulator_process(
-    devices: int = 50, latency_ms: float = 0.0, jitter_ms: float = 0.0
+    devices: int = 50,
+    latency_ms: float = 0.0,
+    jitter_ms: float = 0.0,
+    qps: tuple[str, ...] = (),
+    access_secret: str | None = None,
 ) -> Iterator[dict[str, str]]:
-    """Start ``tuya-thing emulator serve`` on a free port in a child process."""
+    """Start ``tuya-thing emulator serve`` on a free port in a child process (``qps``: its
+    ``--qps`` values)."""
     cmd = [
         sys.executable,
         "-m",
@@ -42,6 +48,8 @@ def emulator_process(
         str(latency_ms),
         "--jitter-ms",
         str(jitter_ms),
+        *(arg for value in qps for arg in ("--qps", value)),
+        *(("--access-secret", access_secret) if access_secret else ()),
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -120,18 +128,13 @@ def median(values: list[float]) -> float:
 
 
 @asynccontextmanager
-async def sdk_client(
-    info: dict[str, str], *, concurrency: int, bulk: int = 4
-) -> AsyncIterator[TuyaClient]:
-    """The SDK, tuned for throughput: no client-side rate cap, ``concurrency`` in flight."""
-    settings = ClientSettings(
-        rate=None,
-        max_concurrency=concurrency,
-        bulk_concurrency=bulk,
-        connection_limit=2 * concurrency,
-    )
+async def sdk_client(info: dict[str, str], **overrides: Any) -> AsyncIterator[TuyaClient]:
+    """The SDK with its default settings, except the ``ClientSettings`` fields given."""
     creds = Credentials(info["TUYA_ACCESS_ID"], info["TUYA_ACCESS_SECRET"])
     async with TuyaClient(
-        creds, base_url=info["TUYA_BASE_URL"], insecure_http=True, settings=settings
+        creds,
+        base_url=info["TUYA_BASE_URL"],
+        insecure_http=True,
+        settings=ClientSettings(**overrides),
     ) as tuya:
         yield tuya

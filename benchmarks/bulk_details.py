@@ -14,7 +14,7 @@ async def measure(
 ) -> dict[str, float]:
     wanted = [f"vdevo{i:012d}" for i in range(ids)]
     with emulator_process(devices=10, latency_ms=latency_ms) as info:
-        async with sdk_client(info, concurrency=16, bulk=concurrency) as tuya:
+        async with sdk_client(info, bulk_concurrency=concurrency) as tuya:
             await tuya.devices.get(info["device"])
             runs = []
             for _ in range(repeats):

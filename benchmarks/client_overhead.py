@@ -17,7 +17,7 @@ async def measure(repeats: int, calls: int, concurrency: int = 16) -> dict[str, 
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with (
             aiohttp.ClientSession(connector=connector) as http,
-            sdk_client(info, concurrency=concurrency) as tuya,
+            sdk_client(info) as tuya,
         ):
             floor = MinimalClient(http, info)
             await floor.login()

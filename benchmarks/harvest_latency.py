@@ -24,7 +24,7 @@ async def measure(
     ids = [d.id for d in fleet.devices.values() if d.kind != "meter"]
     rows = []
     with emulator_process(devices=devices, latency_ms=latency_ms, jitter_ms=jitter_ms) as info:
-        async with sdk_client(info, concurrency=max(levels)) as tuya:
+        async with sdk_client(info, max_concurrency=max(max(levels), 16)) as tuya:
             await tuya.devices.get(ids[0])  # token
             for level in levels:
                 subset = ids[: 2 * level]

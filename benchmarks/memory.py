@@ -52,7 +52,7 @@ async def measure(records: int) -> dict[str, float]:
     marks = sorted({m for m in (10_000, 100_000, 1_000_000, records) if m <= records})
     samples: dict[str, float] = {"start_mib": rss_mib()}
     with emulator_process(devices=devices) as info, tempfile.TemporaryDirectory() as tmp:
-        async with sdk_client(info, concurrency=16) as tuya:
+        async with sdk_client(info) as tuya:
             harvest = tuya.logs.harvest_reports(ids, codes=CODES, concurrency=16)
             with (Path(tmp) / "out.jsonl").open("w") as out:
                 async with harvest:

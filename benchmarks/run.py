@@ -25,6 +25,7 @@ import bulk_details  # noqa: E402
 import client_overhead  # noqa: E402
 import emulator_throughput  # noqa: E402
 import harvest_latency  # noqa: E402
+import rate_control  # noqa: E402
 import vs_connector  # noqa: E402
 
 Row = tuple[str, str, str, str]  # benchmark, measured, target, verdict
@@ -147,7 +148,54 @@ def emulator_rows(smoke: bool, repeats: int) -> list[Row]:
     ]
 
 
+def rate_rows(smoke: bool, repeats: int) -> list[Row]:
+    rows = []
+    plans = (
+        [(10.0, 30.0)]
+        if smoke
+        else [(lim, lat) for lim in (10.0, 25.0, 50.0) for lat in (30.0, 100.0)]
+    )
+    for limit, latency in plans:
+        r = asyncio.run(
+            rate_control.measure_harvest(
+                1 if smoke else min(repeats, 3), limit, latency, seconds=3 if smoke else 30
+            )
+        )
+        sdk, conn = r["sdk"], r.get("connector")
+        versus = (
+            f"; connector loop: {conn['used']:.0%} used, {conn['throttled']:.1%} throttled, "
+            f"{conn['seconds']:.1f} s"
+            if conn
+            else ""
+        )
+        ok = sdk["used"] >= 0.9 and sdk["throttled"] < 0.05
+        ok = ok and (conn is None or sdk["records"] == conn["records"])
+        rows.append(
+            (
+                f"fleet harvest, defaults, cloud limit {limit:g}/s per API, {latency:g} ms latency",
+                f"{sdk['used']:.0%} of the limit used, {sdk['throttled']:.1%} throttled, "
+                f"{sdk['records']:,.0f} records in {sdk['seconds']:.1f} s, settled at "
+                f"{sdk['settled']:.1f}/s{versus}",
+                ">= 90% used, < 5% throttled, every record",
+                verdict(ok),
+            )
+        )
+    share = asyncio.run(rate_control.measure_sharing(seconds=4 if smoke else 20))
+    spread = ", ".join(f"{r:.1f}" for r in share["rates"])
+    rows.append(
+        (
+            "4 processes, defaults, sharing one 25/s per-API limit",
+            f"{share['combined']:.0%} of the limit together; per process {spread}/s "
+            f"(fair share {share['fair']:.2f}/s)",
+            ">= 85% together, none below half its fair share",
+            verdict(share["combined"] >= 0.85 and min(share["rates"]) >= share["fair"] / 2),
+        )
+    )
+    return rows
+
+
 SECTIONS: dict[str, Callable[[bool, int], list[Row]]] = {
+    "rate": rate_rows,
     "harvest": harvest_rows,
     "overhead": overhead_rows,
     "connector": connector_rows,

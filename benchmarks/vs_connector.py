@@ -68,7 +68,7 @@ async def measure(
     }
     with emulator_process(devices=devices, latency_ms=latency_ms) as info:
         api = await asyncio.to_thread(_connector, info)
-        async with sdk_client(info, concurrency=16) as tuya:
+        async with sdk_client(info) as tuya:
             await tuya.devices.get(ids[0])
             for n in range(repeats):
                 began = time.perf_counter()
@@ -84,9 +84,7 @@ async def measure(
                     out["conn_each"].append(time.perf_counter() - began)
                 some = ids[:harvest_devices]
                 began = time.perf_counter()
-                harvest = tuya.logs.harvest_reports(
-                    some, codes=["cur_power"], start=start, end=end, concurrency=16
-                )
+                harvest = tuya.logs.harvest_reports(some, codes=["cur_power"], start=start, end=end)
                 async for _ in harvest:
                     pass
                 out["sdk_harvest"].append(time.perf_counter() - began)

@@ -9,6 +9,7 @@ from ._protocol import SignedRequest
 from ._ratelimit import RouteRate
 from ._transport import AiohttpTransport, MockTransport, Transport, TransportResponse
 from .bulk import BatchFailure, BulkMode, BulkResult, DeviceStream
+from .checkpoint import DeviceFailure, DevicePosition, HarvestCheckpoint
 from .client import TuyaClient
 from .config import ClientSettings, Clock, Credentials, Region
 from .errors import (
@@ -36,7 +37,7 @@ from .errors import (
     TuyaTransportError,
     TuyaValidationError,
 )
-from .harvest import Harvest, HarvestCheckpoint, HarvestProgress, HarvestRecord
+from .harvest import Harvest, HarvestProgress, HarvestRecord
 from .models import (
     Device,
     DeviceState,
@@ -63,6 +64,8 @@ __all__ = [
     "Clock",
     "Credentials",
     "Device",
+    "DeviceFailure",
+    "DevicePosition",
     "DeviceState",
     "DeviceStream",
     "EventSource",

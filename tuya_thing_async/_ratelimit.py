@@ -31,9 +31,11 @@ from .config import Clock
 
 #: CUBIC's multiplicative decrease and scaling constant (rates in requests per second).
 BETA = 0.8
-SCALE = 0.05
+SCALE = 0.4
 #: The lowest rate a throttled route is slowed to (requests per second).
 FLOOR = 1.0
+#: How far under the accepted rate a throttled route settles (requests per second).
+MARGIN = 0.5
 
 
 class Pacer:
@@ -126,7 +128,9 @@ class Cubic:
         requests sent before the last cut were paced by the old rate and say nothing new."""
         if sent_at < self._cut_at:
             return False
-        self._w_max = max(accepted, FLOOR)
+        # aim just under what was accepted: evenly spaced requests at exactly that rate can
+        # put one more into a fixed one-second window
+        self._w_max = max(accepted - MARGIN, FLOOR)
         self._k = (self._w_max * (1.0 - BETA) / SCALE) ** (1.0 / 3.0)
         self._cut_at = now
         self.rate = max(self._w_max * BETA, FLOOR)

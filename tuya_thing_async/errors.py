@@ -48,12 +48,18 @@ class TuyaError(Exception):
     """Root of every exception this package raises.
 
     ``resume_cursor`` is set when the error interrupted a paginator: the cursor of the first
-    page not yet delivered, to pass back as ``start_cursor=``.
+    page not yet delivered, to pass back as ``start_cursor=``. ``device_id`` is set when the
+    error ended a harvest: the device whose call failed.
 
     Every error survives ``pickle`` and ``copy`` with all its fields (e.g. across processes).
     """
 
     resume_cursor: str | None = None
+    device_id: str | None = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} (device {self.device_id})" if self.device_id else text
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The default calls ``cls(*self.args)``, but ``args`` holds the formatted text, not the
@@ -94,7 +100,8 @@ class _RequestContext(TuyaError):
     def __str__(self) -> str:
         where = f" [{self.method} {self.path}]" if self.method else ""
         tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
-        return f"{self.message}{where}{tries}"
+        device = f" (device {self.device_id})" if self.device_id else ""
+        return f"{self.message}{where}{tries}{device}"
 
 
 class TuyaTransportError(_RequestContext):

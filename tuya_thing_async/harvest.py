@@ -1,29 +1,46 @@
 """Fleet harvest: walk many devices' logs concurrently, stream every record once, resumably.
 
-Devices go through the shared fan-out helper (bounded concurrency): each worker pages through
-one device at a time and hands whole pages to the consumer over a bounded stream, so memory
-stays flat however many records pass.
-The checkpoint advances as records are *yielded*: snapshot ``harvest.checkpoint`` after
-processing a record (or a batch of them) and a restarted job resumes exactly after it.
+Devices go through the shared fan-out helper in the order given (bounded concurrency): each
+worker pages through one device at a time and hands whole pages to the consumer over a bounded
+stream, so memory stays flat however many records pass. The checkpoint advances as records are
+*yielded*: snapshot ``harvest.checkpoint`` after processing a record (or a batch of them) and a
+restarted job resumes exactly after it. A snapshot costs the same for 100 devices or 100,000.
+
+With ``on_error="skip"`` a device that fails for a reason of its own (gone, not authorised,
+a parameter the cloud refuses...) is set aside in ``harvest.failures`` and the checkpoint, the
+others go on, and a resumed run retries it from where it stopped. Failures that concern the
+whole job (credentials, quota, the client closed, the cloud down) always raise. Every error a
+harvest raises names its device (``error.device_id``).
 """
 
 from __future__ import annotations
 
-import json
+import copy
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import aclosing
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 
 from ._fanout import Emit, Failure, fan_out
 from ._pipeline import ClientStats
-from .errors import TuyaValidationError
+from .checkpoint import DeviceFailure, DevicePosition, HarvestCheckpoint, fingerprint
+from .errors import (
+    TuyaAPIError,
+    TuyaAuthError,
+    TuyaError,
+    TuyaPaginationLoopError,
+    TuyaQuotaError,
+    TuyaRateLimitError,
+    TuyaServerError,
+    TuyaValidationError,
+)
 from .models import Page
 from .pagination import OneShotStream, Paginator
 
 T = TypeVar("T")
 FetchDevicePage = Callable[[str, str | None], Any]  # (device_id, cursor) -> Awaitable[Page[T]]
+OnError = Literal["raise", "skip"]
 
 
 @attrs.frozen
@@ -36,7 +53,7 @@ class HarvestRecord(Generic[T]):
 
 @attrs.frozen
 class HarvestProgress:
-    """Passed to the progress callback after each page and each finished device."""
+    """Passed to the progress callback after each page and each finished or failed device."""
 
     devices_total: int
     devices_done: int
@@ -49,36 +66,23 @@ class HarvestProgress:
     rate: float | None = None
     #: Throttle answers on the log API so far.
     throttles: int = 0
+    devices_failed: int = 0
+
+
+def is_device_error(error: BaseException) -> bool:
+    """Whether ``error`` concerns one device (skippable), not the whole job."""
+    if isinstance(error, TuyaPaginationLoopError):
+        return True
+    job_wide = (TuyaAuthError, TuyaQuotaError, TuyaRateLimitError, TuyaServerError)
+    return isinstance(error, TuyaAPIError) and not isinstance(error, job_wide)
 
 
 @attrs.define
-class HarvestCheckpoint:
-    """Serializable resume point: per device, done or (cursor of the current page, records of
-    it already delivered); plus the window and filter it belongs to."""
+class _Walk:
+    """A device in progress, as the consumer has delivered it."""
 
-    start_ms: int
-    end_ms: int
-    filter: str
-    devices: dict[str, dict[str, Any]] = attrs.Factory(dict)
-
-    def is_done(self, device_id: str) -> bool:
-        return bool(self.devices.get(device_id, {}).get("done"))
-
-    def to_json(self) -> str:
-        return json.dumps(attrs.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> HarvestCheckpoint:
-        try:
-            data = json.loads(text)
-            return cls(
-                int(data["start_ms"]),
-                int(data["end_ms"]),
-                str(data["filter"]),
-                dict(data["devices"]),
-            )
-        except (ValueError, KeyError, TypeError):
-            raise TuyaValidationError("not a harvest checkpoint") from None
+    cursor: str | None = None
+    skip: int = 0
 
 
 @attrs.frozen
@@ -101,18 +105,21 @@ class Harvest(OneShotStream, Generic[T]):
         checkpoint: HarvestCheckpoint,
         *,
         concurrency: int,
+        on_error: OnError,
         progress: Callable[[HarvestProgress], None] | None,
         stats: Callable[[], ClientStats],
         route: str,
     ) -> None:
+        self._ids = device_ids
         self._resumed = checkpoint
-        #: per device: {"done": True} or {"cursor": ..., "skip": records of that page delivered}
-        self._positions: dict[str, dict[str, Any]] = dict(checkpoint.devices)
-        self._done = sum(1 for p in self._positions.values() if p.get("done"))
-        self._ids = [d for d in device_ids if not checkpoint.is_done(d)]
-        self._total = len(device_ids)
+        self._taken = checkpoint.taken
+        self._walks = {p.device_id: _Walk(p.cursor, p.skip) for p in checkpoint.active}
+        self._to_retry = {f.device_id: f for f in checkpoint.failed}
+        self._failed: dict[str, DeviceFailure] = {}
+        self._done = checkpoint.devices_done
         self._fetch = fetch
         self._concurrency = concurrency
+        self._on_error = on_error
         self._progress = progress
         self._stats = stats
         self._route = route
@@ -123,15 +130,35 @@ class Harvest(OneShotStream, Generic[T]):
         return self._start(self._run())
 
     @property
+    def failures(self) -> tuple[DeviceFailure, ...]:
+        """Devices set aside with ``on_error="skip"`` (and earlier ones not yet retried)."""
+        return (*self._to_retry.values(), *self._failed.values())
+
+    @property
     def checkpoint(self) -> HarvestCheckpoint:
         """A snapshot of the resume point: everything yielded so far counts as delivered."""
-        cp = self._resumed
-        devices = {d: dict(p) for d, p in self._positions.items()}
-        return HarvestCheckpoint(cp.start_ms, cp.end_ms, cp.filter, devices)
+        active = tuple(DevicePosition(d, w.cursor, w.skip) for d, w in self._walks.items())
+        return attrs.evolve(
+            self._resumed, taken=self._taken, active=active, failed=self.failures
+        )
+
+    def _queue(self) -> list[str]:
+        """Earlier failures first, then devices in progress, then the ones not started."""
+        return [*self._to_retry, *self._walks, *self._ids[self._resumed.taken :]]
+
+    def _take(self, device_id: str) -> _Walk:
+        """Called as a worker takes ``device_id``: it counts as started from now on."""
+        walk = self._walks.get(device_id)
+        if walk is None:
+            failure = self._to_retry.pop(device_id, None)
+            start = failure.position if failure else DevicePosition(device_id)
+            walk = self._walks[device_id] = _Walk(start.cursor, start.skip)
+            self._taken += failure is None
+        return walk
 
     async def _walk(self, device_id: str, emit: Emit[_DevicePage]) -> None:
-        state = self._positions.get(device_id, {})
-        cursor, skip = state.get("cursor"), int(state.get("skip", 0))
+        start = self._take(device_id)
+        cursor, skip = start.cursor, start.skip
         pages = Paginator(lambda c: self._fetch(device_id, c), start_cursor=cursor)
         async with pages:
             async for page in pages.pages():
@@ -139,27 +166,41 @@ class Harvest(OneShotStream, Generic[T]):
                 cursor, skip = page.cursor, 0
 
     async def _run(self) -> AsyncGenerator[HarvestRecord[T], None]:
-        outcomes = fan_out(self._ids, self._walk, concurrency=self._concurrency)
+        outcomes = fan_out(self._queue(), self._walk, concurrency=self._concurrency)
         async with aclosing(outcomes):
             async for outcome in outcomes:
                 if isinstance(outcome, Failure):
-                    raise outcome.error
+                    self._fail(outcome.item, outcome.error)
+                    continue
                 device_id, page = outcome.device_id, outcome.page
-                position = self._positions[device_id] = {
-                    "cursor": outcome.cursor,
-                    "skip": outcome.skip,
-                }
+                walk = self._walks[device_id]
+                walk.cursor, walk.skip = outcome.cursor, outcome.skip
                 for index in range(outcome.skip, len(page.items)):
-                    position["skip"] = index + 1  # counted as delivered once yielded
+                    walk.skip = index + 1  # counted as delivered once yielded
                     self.records += 1
                     yield HarvestRecord(device_id, page.items[index])
                 self.pages += 1
                 if page.has_more:
-                    self._positions[device_id] = {"cursor": page.cursor, "skip": 0}
+                    walk.cursor, walk.skip = page.cursor, 0
                 else:
-                    self._positions[device_id] = {"done": True}
+                    del self._walks[device_id]
                     self._done += 1
                 self._report()
+
+    def _fail(self, device_id: str, error: Exception) -> None:
+        """Set the device aside (``on_error="skip"``), or raise the error naming it."""
+        if isinstance(error, TuyaError):
+            error = copy.copy(error).with_traceback(error.__traceback__)
+            error.device_id = device_id
+        if self._on_error == "raise" or not is_device_error(error):
+            raise error
+        walk = self._walks.pop(device_id)
+        code = error.code if isinstance(error, TuyaAPIError) else None
+        message = error.msg if isinstance(error, TuyaAPIError) else str(error)
+        position = DevicePosition(device_id, walk.cursor, walk.skip)
+        failure = DeviceFailure(device_id, type(error).__name__, code, message, position)
+        self._failed[device_id] = failure
+        self._report()
 
     def _report(self) -> None:
         if self._progress is not None:
@@ -167,7 +208,7 @@ class Harvest(OneShotStream, Generic[T]):
             rate = stats.rates.get(self._route)
             self._progress(
                 HarvestProgress(
-                    self._total,
+                    self._resumed.devices,
                     self._done,
                     self.records,
                     self.pages,
@@ -175,19 +216,31 @@ class Harvest(OneShotStream, Generic[T]):
                     stats.retries,
                     rate.rate if rate else None,
                     rate.throttles if rate else 0,
+                    len(self._failed) + len(self._to_retry),
                 )
             )
 
 
 def check_checkpoint(
-    checkpoint: HarvestCheckpoint | None, start_ms: int, end_ms: int, filter_: str
+    checkpoint: HarvestCheckpoint | None,
+    device_ids: Sequence[str],
+    start_ms: int,
+    end_ms: int,
+    filter_: str,
 ) -> HarvestCheckpoint:
-    """A fresh checkpoint, or the given one if it belongs to the same window and filter."""
+    """A fresh checkpoint, or the given one if it belongs to the same devices (in the same
+    order), window and filter."""
+    fleet = fingerprint(device_ids)
     if checkpoint is None:
-        return HarvestCheckpoint(start_ms, end_ms, filter_)
+        return HarvestCheckpoint(start_ms, end_ms, filter_, fleet, len(device_ids))
     if (checkpoint.start_ms, checkpoint.end_ms, checkpoint.filter) != (start_ms, end_ms, filter_):
         raise TuyaValidationError(
             "the checkpoint belongs to another window or filter; resume with the same "
             "start, end and codes/types (or omit start and end to reuse the checkpoint's)"
+        )
+    if (checkpoint.fleet, checkpoint.devices) != (fleet, len(device_ids)):
+        raise TuyaValidationError(
+            "the checkpoint belongs to another list of devices; resume with the same IDs in "
+            "the same order"
         )
     return checkpoint

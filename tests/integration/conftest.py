@@ -103,12 +103,14 @@ def emulator() -> Iterator[dict[str, str]]:
     )
     env: dict[str, str] = {}
     assert proc.stdout is not None
-    while "TUYA_ACCESS_SECRET" not in env:
-        line = proc.stdout.readline()
-        assert line, "emulator did not start"
-        if m := re.match(r"\s*(TUYA_\w+)=(\S+)", line):
-            env[m.group(1)] = m.group(2)
-    yield env
-    proc.terminate()
-    proc.wait(timeout=10)
-    proc.stdout.close()
+    try:
+        while "TUYA_ACCESS_SECRET" not in env:
+            line = proc.stdout.readline()
+            assert line, "emulator did not start"
+            if m := re.match(r"\s*(TUYA_\w+)=(\S+)", line):
+                env[m.group(1)] = m.group(2)
+        yield env
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.conftest import client_tasks
-from tuya_thing_async import TuyaClient, TuyaServerError, TuyaValidationError
+from tuya_thing_async import (
+    HarvestCheckpoint,
+    HarvestProgress,
+    TuyaAuthError,
+    TuyaClient,
+    TuyaPermissionError,
+    TuyaServerError,
+    TuyaValidationError,
+)
 from tuya_thing_async.emulator import FakeCloud, Fault
-from tuya_thing_async.harvest import HarvestCheckpoint, HarvestProgress
 
 REPORTS = "GET /v2.0/cloud/thing/{device_id}/report-logs"
 CODES = ["cur_power", "battery_percentage"]
@@ -40,7 +50,9 @@ async def test_whole_fleet_exactly_once_despite_faults(tuya: TuyaClient, cloud: 
     assert cloud.peak_in_flight[REPORTS] <= 3 and cloud.faults.injected > 0
     last = updates[-1]
     assert (last.devices_done, last.devices_total, last.records) == (12, 12, sum(got.values()))
-    assert last.retries > 0 and harvest.checkpoint.is_done(cloud.device_ids[-1])
+    checkpoint = harvest.checkpoint
+    assert last.retries > 0 and checkpoint.devices_done == 12
+    assert (checkpoint.taken, checkpoint.active, checkpoint.failed) == (12, (), ())
 
 
 async def test_resume_from_every_page_checkpoint(tuya: TuyaClient, cloud: FakeCloud) -> None:
@@ -84,13 +96,100 @@ async def test_crash_then_resume(tuya: TuyaClient, cloud: FakeCloud) -> None:
 
 
 async def test_checkpoint_must_match(tuya: TuyaClient, cloud: FakeCloud) -> None:
-    cp = HarvestCheckpoint(1, 2, "codes=cur_power")
-    with pytest.raises(TuyaValidationError):
-        tuya.logs.harvest_reports(cloud.device_ids, codes=["pv_power"], checkpoint=cp)
+    harvest = tuya.logs.harvest_reports(cloud.device_ids, codes=CODES)
+    checkpoint = harvest.checkpoint
+    with pytest.raises(TuyaValidationError, match="window or filter"):
+        tuya.logs.harvest_reports(cloud.device_ids, codes=["pv_power"], checkpoint=checkpoint)
+    with pytest.raises(TuyaValidationError, match="list of devices"):
+        tuya.logs.harvest_reports(cloud.device_ids[::-1], codes=CODES, checkpoint=checkpoint)
     with pytest.raises(TuyaValidationError):
         HarvestCheckpoint.from_json("{}")
     with pytest.raises(TuyaValidationError):
         tuya.logs.harvest_reports(cloud.device_ids, codes=CODES, concurrency=0)
+    with pytest.raises(TuyaValidationError):
+        tuya.logs.harvest_reports(cloud.device_ids, codes=CODES, on_error="ignore")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda d: d.pop("taken"), id="missing"),
+        pytest.param(lambda d: d.update(taken=-1), id="negative"),
+        pytest.param(lambda d: d.update(taken="3"), id="string"),
+        pytest.param(lambda d: d.update(taken=True), id="bool"),
+        pytest.param(lambda d: d.update(taken=99), id="more-than-devices"),
+        pytest.param(lambda d: d.update(version=1), id="old-version"),
+        pytest.param(lambda d: d.update(active=[{"device_id": "a", "skip": -2}]), id="skip"),
+        pytest.param(lambda d: d.update(active=[{"device_id": 5}]), id="device"),
+        pytest.param(lambda d: d.update(failed=[{"device_id": "a"}]), id="failure"),
+        pytest.param(lambda d: d.update(kind="other"), id="kind"),
+    ],
+)
+def test_a_damaged_checkpoint_is_a_clear_error(edit: Callable[[dict[str, Any]], None]) -> None:
+    data = HarvestCheckpoint(1, 2, "codes=x", "f" * 32, 5, 3).to_dict()
+    assert HarvestCheckpoint.from_json(json.dumps(data)).taken == 3
+    edit(data)
+    with pytest.raises(TuyaValidationError, match="checkpoint"):
+        HarvestCheckpoint.from_json(json.dumps(data))
+
+
+async def test_a_removed_device_is_skipped_named_and_retried_on_resume(
+    tuya: TuyaClient, cloud: FakeCloud
+) -> None:
+    ids = cloud.device_ids
+    gone = ids[3]
+    removed = cloud.devices.pop(gone)
+    harvest = tuya.logs.harvest_reports(ids, codes=CODES, on_error="skip")
+    async with harvest:
+        got = Counter([key(item) async for item in harvest])
+    assert got == expected(cloud)  # every other device, exactly once
+    [failure] = harvest.failures
+    assert (failure.device_id, failure.code, failure.error) == (gone, 1106, "TuyaPermissionError")
+    checkpoint = harvest.checkpoint
+    assert checkpoint.failed == (failure,) and checkpoint.devices_done == 11
+    cloud.devices[gone] = removed  # it is back: a resumed run retries it, and only it
+    resumed = tuya.logs.harvest_reports(
+        ids, codes=CODES, checkpoint=HarvestCheckpoint.from_json(checkpoint.to_json())
+    )
+    async with resumed:
+        again = Counter([key(item) async for item in resumed])
+    assert {k[0] for k in again} == {gone} and got + again == expected(cloud)
+    assert resumed.failures == () and resumed.checkpoint.devices_done == 12
+
+
+async def test_without_skip_the_error_names_the_device(tuya: TuyaClient, cloud: FakeCloud) -> None:
+    ids = cloud.device_ids
+    gone = ids[2]
+    del cloud.devices[gone]
+    harvest = tuya.logs.harvest_reports(ids, codes=CODES, concurrency=1)
+    with pytest.raises(TuyaPermissionError) as info:
+        async with harvest:
+            async for _ in harvest:
+                pass
+    assert info.value.device_id == gone and f"(device {gone})" in str(info.value)
+    assert harvest.checkpoint.active[0].device_id == gone  # a resume retries it
+
+
+async def test_job_wide_errors_raise_even_when_skipping(tuya: TuyaClient, cloud: FakeCloud) -> None:
+    cloud.faults.add(REPORTS, Fault.error(1004), times=2)
+    harvest = tuya.logs.harvest_reports(cloud.device_ids, codes=CODES, on_error="skip")
+    with pytest.raises(TuyaAuthError) as info:
+        async with harvest:
+            async for _ in harvest:
+                pass
+    assert info.value.code == 1004 and info.value.device_id in cloud.device_ids
+    assert harvest.failures == ()
+
+
+async def test_checkpoint_size_does_not_grow_with_the_fleet(
+    cloud: FakeCloud, base_url: str
+) -> None:
+    ids = [f"dev{n:06d}" for n in range(20_000)]  # unknown to the cloud: each fails fast
+    async with TuyaClient(cloud.credentials, base_url=base_url, insecure_http=True) as tuya:
+        harvest = tuya.logs.harvest_reports(ids[:200], codes=CODES)
+        small = len(harvest.checkpoint.to_json())
+        harvest = tuya.logs.harvest_reports(ids, codes=CODES)
+        assert len(harvest.checkpoint.to_json()) - small < 10
 
 
 async def test_operations_harvest(tuya: TuyaClient, cloud: FakeCloud) -> None:

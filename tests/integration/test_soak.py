@@ -16,9 +16,8 @@ import aiohttp
 import pytest
 
 from tests.conftest import client_tasks, fast_settings
-from tuya_thing_async import TuyaClient, TuyaError
+from tuya_thing_async import HarvestCheckpoint, TuyaClient, TuyaError
 from tuya_thing_async.emulator import FakeCloud, Fault, serve
-from tuya_thing_async.harvest import HarvestCheckpoint
 
 TTL = 5
 

@@ -12,8 +12,9 @@ import attrs
 from .. import _protocol as P
 from .. import _validation as v
 from .._converter import from_ms
+from ..checkpoint import HarvestCheckpoint
 from ..errors import TuyaProtocolError, TuyaValidationError
-from ..harvest import Harvest, HarvestCheckpoint, HarvestProgress, check_checkpoint
+from ..harvest import Harvest, HarvestProgress, OnError, check_checkpoint
 from ..models import LogType, OperationLog, Page, ReportLog
 from ..pagination import Paginator, read_cursor
 from ._base import Resource
@@ -23,6 +24,16 @@ Query = list[tuple[str, str]]
 #: Tuya keeps device logs for 7 days (free edition); the default window.
 RETENTION = timedelta(days=7)
 ALL_TYPES: tuple[LogType, ...] = tuple(LogType)
+
+
+@attrs.frozen
+class _Job:
+    """How a harvest runs: devices at once, where it resumes, what a device's failure does."""
+
+    concurrency: int
+    checkpoint: HarvestCheckpoint | None
+    on_error: OnError
+    progress: Callable[[HarvestProgress], None] | None
 
 
 @attrs.frozen
@@ -199,15 +210,18 @@ class Logs(Resource):
         size: int = 100,
         concurrency: int = 16,
         checkpoint: HarvestCheckpoint | None = None,
+        on_error: OnError = "raise",
         progress: Callable[[HarvestProgress], None] | None = None,
     ) -> Harvest[ReportLog]:
         """Every data-point report of many devices (``GET …/report-logs``), ``concurrency``
         devices at a time, paced by the client's rate control; yields
         ``HarvestRecord(device_id, record)``, newest first per device. Pass ``checkpoint=``
         (see ``Harvest.checkpoint``) to resume a stopped job; without ``start``/``end`` the
-        checkpoint's window is reused."""
+        checkpoint's window is reused. ``on_error="skip"`` sets a device that fails for a
+        reason of its own aside (``Harvest.failures``) and goes on."""
         query = self._query(_report_filter(codes), start, end, size, checkpoint)
-        return self._harvest(REPORTS, device_ids, query, checkpoint, concurrency, progress)
+        job = _Job(concurrency, checkpoint, on_error, progress)
+        return self._harvest(REPORTS, device_ids, query, job)
 
     def harvest_operations(
         self,
@@ -220,36 +234,35 @@ class Logs(Resource):
         size: int = 100,
         concurrency: int = 16,
         checkpoint: HarvestCheckpoint | None = None,
+        on_error: OnError = "raise",
         progress: Callable[[HarvestProgress], None] | None = None,
     ) -> Harvest[OperationLog]:
         """Every operation log of many devices (``GET …/logs``); see ``harvest_reports``."""
         query = self._query(_operation_filter(types, codes), start, end, size, checkpoint)
-        return self._harvest(OPERATIONS, device_ids, query, checkpoint, concurrency, progress)
+        job = _Job(concurrency, checkpoint, on_error, progress)
+        return self._harvest(OPERATIONS, device_ids, query, job)
 
     def _harvest(
-        self,
-        kind: _Kind[T],
-        device_ids: Iterable[str],
-        query: Query,
-        checkpoint: HarvestCheckpoint | None,
-        concurrency: int,
-        progress: Callable[[HarvestProgress], None] | None,
+        self, kind: _Kind[T], device_ids: Iterable[str], query: Query, job: _Job
     ) -> Harvest[T]:
         ids = v.device_ids(device_ids)
+        concurrency = job.concurrency
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise TuyaValidationError(f"concurrency must be an int >= 1, got {concurrency!r}")
+        if job.on_error not in ("raise", "skip"):
+            raise TuyaValidationError(f"on_error must be 'raise' or 'skip', got {job.on_error!r}")
         params = dict(query)
         filter_ = ";".join(f"{k}={params[k]}" for k in ("type", "codes") if k in params)
-        cp = check_checkpoint(
-            checkpoint, int(params["start_time"]), int(params["end_time"]), filter_
-        )
+        start_ms, end_ms = int(params["start_time"]), int(params["end_time"])
+        cp = check_checkpoint(job.checkpoint, ids, start_ms, end_ms, filter_)
         self._pipeline.check_open()
         return Harvest(
             ids,
             lambda dev, c: self._page(kind, dev, query, c),
             cp,
             concurrency=concurrency,
-            progress=progress,
+            on_error=job.on_error,
+            progress=job.progress,
             stats=lambda: self._pipeline.stats,
             route=kind.route.key,
         )
