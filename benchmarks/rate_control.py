@@ -21,7 +21,7 @@ from typing import Any
 from _common import emulator_process, median, sdk_client
 
 REPORTS = "GET /v2.0/cloud/thing/{device_id}/report-logs"
-SECONDS_OF_WORK = 30.0
+SECONDS_OF_WORK = 60.0
 
 
 def _window() -> tuple[datetime, datetime]:

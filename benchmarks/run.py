@@ -25,6 +25,7 @@ import bulk_details  # noqa: E402
 import client_overhead  # noqa: E402
 import emulator_throughput  # noqa: E402
 import harvest_latency  # noqa: E402
+import harvest_scale  # noqa: E402
 import rate_control  # noqa: E402
 import vs_connector  # noqa: E402
 
@@ -158,7 +159,7 @@ def rate_rows(smoke: bool, repeats: int) -> list[Row]:
     for limit, latency in plans:
         r = asyncio.run(
             rate_control.measure_harvest(
-                1 if smoke else min(repeats, 3), limit, latency, seconds=3 if smoke else 30
+                1 if smoke else min(repeats, 3), limit, latency, seconds=3 if smoke else 60
             )
         )
         sdk, conn = r["sdk"], r.get("connector")
@@ -194,7 +195,28 @@ def rate_rows(smoke: bool, repeats: int) -> list[Row]:
     return rows
 
 
+def scale_rows(smoke: bool, repeats: int) -> list[Row]:
+    sizes = (100, 1_000) if smoke else (100, 1_000, 10_000, 100_000)
+    cli_sizes = (100,) if smoke else (100, 1_000, 10_000)
+    r = asyncio.run(harvest_scale.measure(sizes, 200 if smoke else 2_000, cli_sizes))
+    rows = []
+    for key, label in (("library_us", "library"), ("cli_us", "CLI")):
+        values = {size: row[key] for size, row in r.items() if key in row}
+        spread = max(values.values()) / min(values.values())
+        rows.append(
+            (
+                f"harvest CPU per page with a checkpoint after every page, {label}, defaults",
+                ", ".join(f"{size:,} devices: {us:.0f} us" for size, us in values.items())
+                + f" (max/min {spread:.2f})",
+                "flat: within 20% from 100 to 100,000 devices",
+                verdict(spread <= 1.2),
+            )
+        )
+    return rows
+
+
 SECTIONS: dict[str, Callable[[bool, int], list[Row]]] = {
+    "scale": scale_rows,
     "rate": rate_rows,
     "harvest": harvest_rows,
     "overhead": overhead_rows,

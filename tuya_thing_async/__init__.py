@@ -12,6 +12,7 @@ from .bulk import BatchFailure, BulkMode, BulkResult, DeviceStream
 from .checkpoint import DeviceFailure, DevicePosition, HarvestCheckpoint
 from .client import TuyaClient
 from .config import ClientSettings, Clock, Credentials, Region
+from .endpoints.devices import ProjectDeviceStream
 from .errors import (
     TuyaAPIError,
     TuyaAuthError,
@@ -37,7 +38,7 @@ from .errors import (
     TuyaTransportError,
     TuyaValidationError,
 )
-from .harvest import Harvest, HarvestProgress, HarvestRecord
+from .harvest import Harvest, HarvestPage, HarvestProgress, HarvestRecord
 from .models import (
     Device,
     DeviceState,
@@ -73,6 +74,7 @@ __all__ = [
     "FirmwareUpdate",
     "Harvest",
     "HarvestCheckpoint",
+    "HarvestPage",
     "HarvestProgress",
     "HarvestRecord",
     "LogType",
@@ -80,6 +82,7 @@ __all__ = [
     "OperationLog",
     "Page",
     "Paginator",
+    "ProjectDeviceStream",
     "Region",
     "ReportLog",
     "RouteRate",

@@ -1,13 +1,16 @@
 """The one cattrs converter, and the one place where times cross to and from Tuya.
 
-Device times are epoch **seconds**; log times are epoch **milliseconds**. Enums are tolerant
-(unknown values map to UNKNOWN or None). Lenient mode ignores unknown fields (Tuya adds them);
-strict mode, used by tests, rejects them so that drift shows up as a failure.
+Device times are epoch **seconds** (a device time in milliseconds is recognised by its size);
+log times are epoch **milliseconds**. Enums are tolerant (unknown values map to UNKNOWN or None).
+Device fields are read in snake_case (details, batch) or camelCase (the project listing:
+``isOnline``, ``localKey``...). Lenient mode ignores unknown fields (Tuya adds them); strict
+mode, used by tests, rejects them so that drift shows up as a failure.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -50,10 +53,17 @@ def from_ms(ms: int | float | str) -> datetime:
     return datetime.fromtimestamp(int(ms) / 1000, UTC)
 
 
+#: Epoch seconds stay below this until the year 5138; epoch milliseconds pass it in 1973.
+_MS_THRESHOLD = 10**11
+
+
 def _from_seconds(value: Any, _: Any = None) -> datetime | None:
     if value in (None, "", 0):
         return None
-    return datetime.fromtimestamp(int(value), UTC)
+    number = int(value)
+    if abs(number) >= _MS_THRESHOLD:  # the listing's time unit is not documented: accept ms
+        return from_ms(number)
+    return datetime.fromtimestamp(number, UTC)
 
 
 def _from_ms_hook(value: Any, _: Any = None) -> datetime:
@@ -115,6 +125,28 @@ def _event_source(value: Any, _: Any = None) -> EventSource:
         return EventSource.UNKNOWN
 
 
+_UPPER = re.compile(r"[A-Z]")
+
+
+def _snake(key: str) -> str:
+    """``isOnline`` -> ``is_online``; snake_case keys are returned unchanged."""
+    return _UPPER.sub(lambda m: "_" + m.group(0).lower(), key)
+
+
+def _device_hook(conv: cattrs.Converter) -> Callable[[Any, Any], Device]:
+    """Devices in either casing; when a field comes in both, the snake_case one wins."""
+    generated = make_dict_structure_fn(Device, conv)
+
+    def structure(data: Any, _: Any) -> Device:
+        if isinstance(data, Mapping) and any(k != k.lower() for k in data):
+            renamed = {_snake(k): v for k, v in data.items() if k != k.lower()}
+            renamed.update((k, v) for k, v in data.items() if k == k.lower())
+            data = renamed
+        return generated(data, Device)
+
+    return structure
+
+
 _REPORT_KEYS = frozenset({"code", "value", "event_time"})
 
 
@@ -152,7 +184,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     conv.register_structure_hook(LogType | None, _log_type)
     conv.register_structure_hook(DPValue, _dp_value)
 
-    conv.register_structure_hook(Device, make_dict_structure_fn(Device, conv))
+    conv.register_structure_hook(Device, _device_hook(conv))
     conv.register_structure_hook(
         DeviceState, lambda d, _: DeviceState(frozen=int(_field(d, "state")) == 1)
     )

@@ -306,6 +306,12 @@ class CallPipeline:
     async def _send_once(self, call: Call, token: Token | None, state: CallState) -> Envelope:
         """Layer 4: exactly one request, within the deadline."""
         await self._pace(call, state)
+        try:
+            return await self._send_paced(call, token, state)
+        finally:
+            self._rates.release(call.route.key)
+
+    async def _send_paced(self, call: Call, token: Token | None, state: CallState) -> Envelope:
         await self._slots.acquire()
         self._in_flight += 1
         try:

@@ -1,7 +1,9 @@
 """Client-side rate control, per API (route), on the injectable clock.
 
 Tuya limits each API per project per second and publishes no numbers for these endpoints, so
-by default nothing is capped until the cloud throttles (1110, 1111, 1199, HTTP 429). Then that
+by default no rate is capped until the cloud throttles (1110, 1111, 1199, HTTP 429); only
+the requests an API has in flight start at 4 and widen by one per answer (TCP's slow start),
+so a job's first round trips cannot flood a low limit. Once the cloud throttles, that
 route is paused until a second has passed since the oldest request the cloud accepted in the
 last second (so the cloud's window has room again), its rate is set to a share of what the
 cloud evidently accepted, and it recovers with CUBIC (the congestion-control curve botocore's
@@ -21,6 +23,7 @@ consumed nothing.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -36,6 +39,11 @@ SCALE = 0.4
 FLOOR = 1.0
 #: How far under the accepted rate a throttled route settles (requests per second).
 MARGIN = 0.5
+#: Throttles of requests sent this soon after a cut belong to the same episode (seconds).
+EPISODE = 1.0
+#: Requests an API may have in flight at first, and the window at which slow start ends.
+SLOW_START = 4
+SLOW_START_END = 64
 
 
 class Pacer:
@@ -92,25 +100,45 @@ class Pacer:
 
 
 class Accepted:
-    """When the cloud accepted this route's requests over the last second."""
+    """When the cloud accepted this route's requests over the last two seconds.
+
+    ``per_second`` averages over two seconds once there is that much history: a one-second
+    count can straddle two of the cloud's fixed windows and read up to twice the limit.
+    """
+
+    SPAN = 2.0
 
     def __init__(self) -> None:
-        self._times: deque[float] = deque()
+        self._times: deque[float] = deque()  # the last two seconds
+        self._recent: deque[float] = deque()  # the last second
+        self._since = math.inf
 
     def add(self, now: float) -> None:
+        self._since = min(self._since, now)
         self._times.append(now)
+        self._recent.append(now)
         self._prune(now)
 
-    def per_second(self, now: float) -> int:
+    def per_second(self, now: float) -> float:
+        """The accepted rate: over two seconds once there is that much history."""
         self._prune(now)
-        return len(self._times)
+        if now - self._since >= self.SPAN:
+            return len(self._times) / self.SPAN
+        return float(len(self._recent))
 
-    def oldest(self) -> float | None:
-        return self._times[0] if self._times else None
+    def last_second(self, now: float) -> int:
+        self._prune(now)
+        return len(self._recent)
+
+    def oldest(self, now: float) -> float | None:
+        """The oldest acceptance within the last second."""
+        self._prune(now)
+        return self._recent[0] if self._recent else None
 
     def _prune(self, now: float) -> None:
-        while self._times and self._times[0] <= now - 1.0:
-            self._times.popleft()
+        for times, span in ((self._times, self.SPAN), (self._recent, 1.0)):
+            while times and times[0] <= now - span:
+                times.popleft()
 
 
 class Cubic:
@@ -125,15 +153,19 @@ class Cubic:
     def throttled(self, now: float, sent_at: float, accepted: float) -> bool:
         """A throttle answer to a request sent at ``sent_at``, when the cloud accepted
         ``accepted`` per second lately; True if it cut the rate. One cut per episode:
-        requests sent before the last cut were paced by the old rate and say nothing new."""
-        if sent_at < self._cut_at:
+        requests sent before the last cut, or within the second after it (while the cloud's
+        window may still be full), say nothing new."""
+        if sent_at < self._cut_at + EPISODE:
             return False
         # aim just under what was accepted: evenly spaced requests at exactly that rate can
         # put one more into a fixed one-second window
-        self._w_max = max(accepted - MARGIN, FLOOR)
-        self._k = (self._w_max * (1.0 - BETA) / SCALE) ** (1.0 / 3.0)
+        ceiling = max(accepted - MARGIN, FLOOR)
+        if ceiling < self._w_max:  # losing ground to others: yield some more (fast convergence)
+            ceiling = max(ceiling * (1.0 + BETA) / 2.0, FLOOR)
+        self._w_max = ceiling
+        self._k = (ceiling * (1.0 - BETA) / SCALE) ** (1.0 / 3.0)
         self._cut_at = now
-        self.rate = max(self._w_max * BETA, FLOOR)
+        self.rate = max(ceiling * BETA, FLOOR)
         return True
 
     def succeeded(self, now: float, accepted: float) -> None:
@@ -162,12 +194,28 @@ class _Route:
         self.accepted = Accepted()
         self.pacer = Pacer(clock)
         self.throttles = self.requests = 0
+        # slow start: requests in flight may double per round trip until the first throttle
+        self.window: int | None = SLOW_START if adaptive else None
+        self.in_flight = 0
+        self.room = asyncio.Event()
 
     def rate(self) -> float | None:
         adaptive = self.cubic.rate if self.cubic else None
         if adaptive is None or self.ceiling is None:
             return adaptive if self.ceiling is None else self.ceiling
         return min(adaptive, self.ceiling)
+
+    async def wait_for_room(self) -> None:
+        while self.window is not None and self.in_flight >= self.window:
+            self.room.clear()
+            await self.room.wait()
+
+    def grow(self, throttled: bool) -> None:
+        """Slow start: one more request in flight per success; over at the first throttle
+        (the adaptive rate takes over) or once the window is wide."""
+        if self.window is not None:
+            self.window = None if throttled or self.window >= SLOW_START_END else self.window + 1
+            self.room.set()
 
 
 class RateControl:
@@ -198,8 +246,9 @@ class RateControl:
 
     async def wait_turn(self, key: str, deadline: float) -> bool:
         """Wait until a request may go on route ``key``; False if not before ``deadline``
-        (then nothing is consumed on the route)."""
+        (then nothing is consumed on the route). A True must be followed by ``release``."""
         route = self._route(key)
+        await route.wait_for_room()
         if route.rate() is not None and not await route.pacer.wait_turn(route.rate, deadline):
             return False
         if self._overall is not None:
@@ -207,20 +256,28 @@ class RateControl:
             if not await self._overall.wait_turn(lambda: overall, deadline):
                 return False
         route.requests += 1
+        route.in_flight += 1
         return True
+
+    def release(self, key: str) -> None:
+        """The request that took a turn on ``key`` is over (answered or not)."""
+        route = self._routes[key]
+        route.in_flight -= 1
+        route.room.set()
 
     def answered(self, key: str, sent_at: float, *, throttled: bool) -> None:
         """Feed one answer (to a request sent at monotonic ``sent_at``) into the route."""
         route, now = self._route(key), self._clock.monotonic()
+        route.grow(throttled)
         if not throttled:
             route.accepted.add(now)
             if route.cubic is not None:
-                route.cubic.succeeded(now, route.accepted.per_second(now))
+                route.cubic.succeeded(now, route.accepted.last_second(now))
             return
         route.throttles += 1
         accepted = route.accepted.per_second(now)
         if route.cubic is not None and route.cubic.throttled(now, sent_at, accepted):
-            oldest = route.accepted.oldest()
+            oldest = route.accepted.oldest(now)
             # wait until the cloud's last second of accepted requests has passed
             route.pacer.hold(now if oldest is None else oldest + 1.0)
 

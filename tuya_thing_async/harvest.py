@@ -52,6 +52,14 @@ class HarvestRecord(Generic[T]):
 
 
 @attrs.frozen
+class HarvestPage(Generic[T]):
+    """The records of one page of one device (those not delivered before a resume)."""
+
+    device_id: str
+    records: Sequence[T]
+
+
+@attrs.frozen
 class HarvestProgress:
     """Passed to the progress callback after each page and each finished or failed device."""
 
@@ -127,7 +135,12 @@ class Harvest(OneShotStream, Generic[T]):
         self.pages = 0
 
     def __aiter__(self) -> AsyncIterator[HarvestRecord[T]]:
-        return self._start(self._run())
+        return self._start(self._records())
+
+    def iter_pages(self) -> AsyncIterator[HarvestPage[T]]:
+        """Whole pages instead of single records (cheaper for consumers that write pages);
+        a page counts as delivered once yielded."""
+        return self._start(self._pages())
 
     @property
     def failures(self) -> tuple[DeviceFailure, ...]:
@@ -165,27 +178,49 @@ class Harvest(OneShotStream, Generic[T]):
                 await emit(_DevicePage(device_id, cursor, page, skip))
                 cursor, skip = page.cursor, 0
 
-    async def _run(self) -> AsyncGenerator[HarvestRecord[T], None]:
+    async def _outcomes(self) -> AsyncGenerator[_DevicePage, None]:
+        """Each device page as it comes; failures set aside or raised."""
         outcomes = fan_out(self._queue(), self._walk, concurrency=self._concurrency)
         async with aclosing(outcomes):
             async for outcome in outcomes:
                 if isinstance(outcome, Failure):
                     self._fail(outcome.item, outcome.error)
-                    continue
-                device_id, page = outcome.device_id, outcome.page
+                else:
+                    walk = self._walks[outcome.device_id]
+                    walk.cursor, walk.skip = outcome.cursor, outcome.skip
+                    yield outcome
+
+    def _page_delivered(self, item: _DevicePage) -> None:
+        self.pages += 1
+        if item.page.has_more:
+            walk = self._walks[item.device_id]
+            walk.cursor, walk.skip = item.page.cursor, 0
+        else:
+            del self._walks[item.device_id]
+            self._done += 1
+        self._report()
+
+    async def _records(self) -> AsyncGenerator[HarvestRecord[T], None]:
+        outcomes = self._outcomes()
+        async with aclosing(outcomes):
+            async for item in outcomes:
+                device_id, items = item.device_id, item.page.items
                 walk = self._walks[device_id]
-                walk.cursor, walk.skip = outcome.cursor, outcome.skip
-                for index in range(outcome.skip, len(page.items)):
+                for index in range(item.skip, len(items)):
                     walk.skip = index + 1  # counted as delivered once yielded
                     self.records += 1
-                    yield HarvestRecord(device_id, page.items[index])
-                self.pages += 1
-                if page.has_more:
-                    walk.cursor, walk.skip = page.cursor, 0
-                else:
-                    del self._walks[device_id]
-                    self._done += 1
-                self._report()
+                    yield HarvestRecord(device_id, items[index])
+                self._page_delivered(item)
+
+    async def _pages(self) -> AsyncGenerator[HarvestPage[T], None]:
+        outcomes = self._outcomes()
+        async with aclosing(outcomes):
+            async for item in outcomes:
+                records = item.page.items[item.skip :] if item.skip else item.page.items
+                self._walks[item.device_id].skip = len(item.page.items)
+                self.records += len(records)
+                yield HarvestPage(item.device_id, records)
+                self._page_delivered(item)
 
     def _fail(self, device_id: str, error: Exception) -> None:
         """Set the device aside (``on_error="skip"``), or raise the error naming it."""

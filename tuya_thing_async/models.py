@@ -54,7 +54,13 @@ class UpgradeStatus(enum.IntEnum):
 
 @attrs.frozen
 class Device:
-    """A device as returned by ``GET /v2.0/cloud/thing/{device_id}`` and the batch query."""
+    """A device as returned by ``GET /v2.0/cloud/thing/{device_id}``, the batch query and the
+    project listing (``GET /v2.0/cloud/thing/device``, which has no ``model`` or
+    ``bind_space_id``).
+
+    ``local_key`` is the device's local-network encryption key, a secret: it is kept (local
+    control needs it) but left out of ``repr`` and of the command line's output.
+    """
 
     id: str
     name: str = ""

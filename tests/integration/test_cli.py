@@ -128,7 +128,7 @@ def test_interrupted_harvest_resumes_without_loss_or_duplicates(
         "--concurrency",
         "2",
         "--rate",
-        "1000",
+        "40",  # slow enough to be interrupted mid-way
     ]
     full = run(*args, "--out", str(tmp_path / "full.jsonl"), env=emulator)
     assert full.returncode == 0, full.stderr

@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -112,7 +113,9 @@ async def test_deleted_devices_and_kill_9_resumes_lose_and_repeat_nothing(
         for kill in range(3):
             proc = await _cli(url, cloud, *resumable)
             target = out.stat().st_size + rng.randint(20_000, 60_000) if out.exists() else 20_000
-            while not out.exists() or out.stat().st_size < target:  # noqa: ASYNC110 - a file
+            give_up = time.monotonic() + 60
+            while not out.exists() or out.stat().st_size < target:
+                assert proc.returncode is None and time.monotonic() < give_up
                 await asyncio.sleep(0.01)
             if kill == 1:
                 for device_id in deleted:
@@ -120,7 +123,7 @@ async def test_deleted_devices_and_kill_9_resumes_lose_and_repeat_nothing(
             proc.kill()
             assert await proc.wait() == -signal.SIGKILL
         final = await _cli(url, cloud, *resumable)
-        _, stderr = await final.communicate()
+        _, stderr = await asyncio.wait_for(final.communicate(), 120)
     assert final.returncode == 1
     named = re.findall(r"failed: device (\S+): TuyaPermissionError: code 1106", stderr.decode())
     assert sorted(named) == sorted(deleted)
@@ -131,3 +134,18 @@ async def test_deleted_devices_and_kill_9_resumes_lose_and_repeat_nothing(
     ]
     got = out.read_text().splitlines()
     assert len(got) == len(set(got)) and sorted(got) == sorted(want)
+
+
+def test_harvest_all_walks_every_device_of_the_project(
+    tmp_path: Path, emulator: dict[str, str]
+) -> None:
+    out = tmp_path / "all.jsonl"
+    args = ["harvest", "--all", "--codes", "cur_power", "--start", "-1d", "--end", "-1h"]
+    done = run(*args, "--out", str(out), "--checkpoint", str(tmp_path / "all.ckpt"), env=emulator)
+    assert done.returncode == 0, done.stderr
+    assert {json.loads(line)["device_id"] for line in out.read_text().splitlines()} == set(
+        fleet_ids(8, seed=7)
+    )
+    assert not (tmp_path / "all.ckpt").exists() and not (tmp_path / "all.ckpt.ids").exists()
+    both = run(*args, fleet_ids(8, seed=7)[0], env=emulator)
+    assert both.returncode == 2 and "not both" in both.stderr

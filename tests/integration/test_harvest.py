@@ -13,6 +13,7 @@ from tests.conftest import client_tasks
 from tuya_thing_async import (
     HarvestCheckpoint,
     HarvestProgress,
+    HarvestRecord,
     TuyaAuthError,
     TuyaClient,
     TuyaPermissionError,
@@ -205,3 +206,26 @@ async def test_break_out_of_a_harvest_leaves_no_task(tuya: TuyaClient, cloud: Fa
             break
     assert client_tasks() == []
     assert tuya.stats.in_flight == 0
+
+
+async def test_page_stream_delivers_every_record_once_and_resumes(
+    tuya: TuyaClient, cloud: FakeCloud
+) -> None:
+    ids = cloud.device_ids[:4]
+    harvest = tuya.logs.harvest_reports(ids, codes=CODES, size=40, concurrency=2)
+    got: list[tuple[str, int, str]] = []
+    saved = ""
+    async with harvest:
+        async for page in harvest.iter_pages():
+            got += [key(HarvestRecord(page.device_id, r)) for r in page.records]
+            if harvest.pages == 5:
+                saved = harvest.checkpoint.to_json()  # the 5 pages so far are delivered
+                delivered = len(got)
+    assert Counter(got) == Counter(k for k in expected(cloud).elements() if k[0] in ids)
+    assert harvest.records == len(got) and max(Counter(got).values()) == 1
+    rest = tuya.logs.harvest_reports(
+        ids, codes=CODES, size=40, concurrency=2, checkpoint=HarvestCheckpoint.from_json(saved)
+    )
+    async with rest:
+        tail = [key(item) async for item in rest]
+    assert Counter(got[:delivered] + tail) == Counter(got)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
+import attrs
 import pytest
 from cattrs.errors import ClassValidationError
 
@@ -56,6 +58,66 @@ def test_device_detail_all_fields(strict: bool) -> None:
 
 def test_lenient_ignores_new_fields_strict_rejects_them() -> None:
     data = {**DETAIL, "brand_new_field": 1}
+    assert _converter.LENIENT.structure(data, Device).id == "vdevo1"
+    with pytest.raises(ClassValidationError):
+        _converter.STRICT.structure(data, Device)
+
+
+#: The project listing's casing (``GET /v2.0/cloud/thing/device``).
+LISTED = {
+    "id": "vdevo1",
+    "name": "Inverter",
+    "customName": "Garage",
+    "productId": "p1",
+    "productName": "Inv",
+    "category": "nbq",
+    "isOnline": True,
+    "activeTime": 1677052800,
+    "createTime": 1677052700,
+    "updateTime": 1677052900,
+    "timeZone": "-03:00",
+    "lat": "-15.72",
+    "lon": "",
+    "ip": "1.2.3.4",
+    "icon": "smart/icon/a.png",
+    "uuid": "u1",
+    "localKey": "secretkey",
+    "sub": False,
+}
+
+
+@pytest.mark.parametrize(
+    "strict", [pytest.param(False, id="lenient"), pytest.param(True, id="strict")]
+)
+def test_camel_case_listing_maps_onto_the_same_device(strict: bool) -> None:
+    listed = _converter.converter(strict).structure(LISTED, Device)
+    detail = _converter.converter(strict).structure(DETAIL, Device)
+    assert listed == attrs.evolve(detail, model="", bind_space_id=None)
+    assert listed.local_key == "secretkey" and "secretkey" not in repr(listed)
+
+
+@pytest.mark.parametrize(
+    ("data", "check"),
+    [
+        pytest.param(
+            {**LISTED, "is_online": False}, lambda d: d.is_online is False, id="snake-case-wins"
+        ),
+        pytest.param(
+            {**LISTED, "activeTime": 1677052800123},
+            lambda d: d.active_time == datetime(2023, 2, 22, 8, 0, 0, 123000, tzinfo=UTC),
+            id="milliseconds-accepted",
+        ),
+        pytest.param(
+            {**LISTED, "bindSpaceId": "42"}, lambda d: d.bind_space_id == "42", id="any-camel-field"
+        ),
+    ],
+)
+def test_camel_case_leniency(data: dict[str, object], check: Callable[[Device], bool]) -> None:
+    assert check(_converter.STRICT.structure(data, Device))
+
+
+def test_unknown_camel_case_fields_follow_the_mode() -> None:
+    data = {**LISTED, "gatewayId": "g1"}
     assert _converter.LENIENT.structure(data, Device).id == "vdevo1"
     with pytest.raises(ClassValidationError):
         _converter.STRICT.structure(data, Device)

@@ -31,6 +31,7 @@ async def _send_times(control: RateControl, clock: FakeClock, key: str, n: int) 
     async def one() -> None:
         assert await control.wait_turn(key, FAR)
         times.append(round(clock.monotonic() - start, 6))
+        control.release(key)
 
     await asyncio.gather(*(one() for _ in range(n)))
     return times
@@ -41,6 +42,7 @@ async def test_no_throttle_means_no_cap_and_no_wait(clock: FakeClock) -> None:
     for _ in range(1000):
         assert await control.wait_turn(LOGS, FAR)
         control.answered(LOGS, clock.monotonic(), throttled=False)
+        control.release(LOGS)
     assert clock.sleeps == [] and control.snapshot()[LOGS].rate is None
 
 
@@ -92,6 +94,7 @@ async def test_a_turn_past_the_deadline_is_refused_at_once_and_consumes_nothing(
     control = RateControl(clock, limits={LOGS: 2.0})
     now = clock.monotonic()
     assert await control.wait_turn(LOGS, FAR)
+    control.release(LOGS)
     assert not await control.wait_turn(LOGS, now + 0.4)  # its turn comes at +0.5 s
     assert not await control.wait_turn(LOGS, now + 0.4)
     assert clock.sleeps == []  # refused without waiting
@@ -143,19 +146,48 @@ async def test_a_burst_may_run_ahead_after_an_idle_spell(clock: FakeClock) -> No
     assert sent == pytest.approx([0.0, 0.0, 0.0, 0.1, 0.2])
 
 
+async def test_slow_start_widens_by_one_per_success_until_a_throttle(
+    clock: FakeClock,
+) -> None:
+    control = RateControl(clock)
+    sent: list[int] = []
+
+    async def request(n: int) -> None:
+        assert await control.wait_turn(DEVICE, FAR)
+        sent.append(n)
+
+    tasks = [asyncio.ensure_future(request(n)) for n in range(10)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert len(sent) == 4  # 4 in flight at first
+    control.answered(DEVICE, clock.monotonic(), throttled=False)
+    control.release(DEVICE)  # one answered: two more may go
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert len(sent) == 6
+    control.answered(DEVICE, clock.monotonic(), throttled=True)  # slow start is over
+    control.release(DEVICE)
+    await asyncio.gather(*tasks)
+    assert len(sent) == 10
+
+
 def test_nothing_accepted_cuts_to_the_floor(clock: FakeClock) -> None:
     control = RateControl(clock)
     control.answered(LOGS, clock.monotonic(), throttled=True)
     assert control.snapshot()[LOGS].rate == FLOOR
 
 
-def test_accepted_counts_the_last_second() -> None:
+def test_accepted_counts_one_second_then_averages_two() -> None:
     accepted = Accepted()
     for n in range(10):
-        accepted.add(100.0 + n / 10)
-    assert accepted.per_second(100.95) == 10 and accepted.oldest() == 100.0
-    assert accepted.per_second(101.45) == 5
-    assert accepted.per_second(103.0) == 0 and accepted.oldest() is None
+        accepted.add(100.0 + n / 10)  # 10 in second 100
+    assert accepted.per_second(100.95) == 10 and accepted.oldest(100.95) == 100.0
+    assert accepted.per_second(101.45) == 5  # less than 2 s of history: the last second
+    for n in range(10):
+        accepted.add(101.0 + n / 10)  # 10 more in second 101
+    assert accepted.per_second(102.0) == 9.5  # two seconds of history: their average
+    assert accepted.oldest(102.0) == 101.1
+    assert accepted.per_second(104.0) == 0 and accepted.oldest(104.0) is None
 
 
 def test_emulator_windows_are_per_api_and_per_second() -> None:

@@ -229,12 +229,27 @@ def confirm(args: argparse.Namespace, question: str) -> None:
 
 
 def read_ids(ids: Sequence[str], ids_file: str | None) -> list[str]:
-    """IDs from arguments and/or a file (one per line, ``-`` for stdin; ``#`` comments)."""
+    """IDs from arguments and/or a file (``-`` for stdin): one per line, either the bare ID
+    (``#`` starts a comment) or a JSON object with an ``"id"`` (``devices list`` output)."""
+
+    def line_id(number: int, line: str) -> str:
+        text = line.strip()
+        if not text.startswith("{"):
+            return text.split("#")[0].strip()
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        found = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(found, str) or not found:
+            raise TuyaConfigError(f'{ids_file} line {number}: not a JSON object with an "id"')
+        return found
+
     out = list(ids)
     if ids_file:
         fh = sys.stdin if ids_file == "-" else open(ids_file, encoding="utf-8")  # noqa: SIM115
         with fh:
-            out += [line.split("#")[0].strip() for line in fh if line.split("#")[0].strip()]
+            out += [i for n, line in enumerate(fh, 1) if (i := line_id(n, line))]
     if not out:
         raise TuyaConfigError("no device IDs: give them as arguments or with --ids-file")
     return out

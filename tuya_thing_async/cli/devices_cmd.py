@@ -1,15 +1,24 @@
-"""``tuya-thing devices ...``: details, freeze state, attributes, transfer, delete, reset."""
+"""``tuya-thing devices ...``: the project's device list, details, freeze state, attributes,
+transfer, delete, reset."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
 from ..bulk import BulkMode
-from ._common import add_common, confirm, connect, emit, read_ids
+from ..models import Device
+from ._common import add_common, confirm, connect, emit, jsonable, read_ids
 
 LIST_COLUMNS = ("id", "custom_name", "name", "category", "is_online", "bind_space_id")
+PROJECT_COLUMNS = ("id", "custom_name", "name", "category", "product_id", "is_online")
+
+
+def _csv(text: str) -> list[str]:
+    """``a,b`` as ``["a", "b"]`` (blanks dropped)."""
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def add_parser(sub: Any) -> None:
@@ -26,6 +35,9 @@ def add_parser(sub: Any) -> None:
         p.set_defaults(run=run)
         return p
 
+    listing = leaf("list", "every device in the project, one JSON object a line", device=False)
+    listing.add_argument("--product-ids", type=_csv, default=None, help="at most 5: a,b")
+    listing.add_argument("--categories", type=_csv, default=None, help="e.g. nbq,xnyjcn")
     leaf("get", "details of one device")
     many = leaf("many", "details of many devices (20 per request)", device=False)
     many.add_argument("device_ids", nargs="*")
@@ -53,7 +65,9 @@ async def run(args: argparse.Namespace) -> int:
         confirm(args, f"{action} device {args.device_id}?")
     async with connect(args) as ctx:
         devices = ctx.tuya.devices
-        if cmd == "get":
+        if cmd == "list":
+            await _list(args, devices)
+        elif cmd == "get":
             emit(args, await devices.get(args.device_id))
         elif cmd == "many":
             ids = read_ids(args.device_ids, args.ids_file)
@@ -71,6 +85,20 @@ async def run(args: argparse.Namespace) -> int:
             await _mutate(args, devices)
             emit(args, {"device_id": args.device_id, "action": cmd, "ok": True})
     return 0
+
+
+async def _list(args: argparse.Namespace, devices: Any) -> None:
+    """JSON lines as devices arrive (feed them to ``harvest --ids-file``), or a table."""
+    table = (args.format or ("table" if sys.stdout.isatty() else "json")) == "table"
+    found: list[Device] = []
+    async with devices.iter_project(args.product_ids, args.categories) as fleet:
+        async for device in fleet:
+            if table:
+                found.append(device)
+            else:
+                print(json.dumps(jsonable(device), ensure_ascii=False))
+    if table:
+        emit(args, found, PROJECT_COLUMNS)
 
 
 async def _mutate(args: argparse.Namespace, devices: Any) -> None:

@@ -1,4 +1,5 @@
-"""``tuya-thing emulator serve``: run the Tuya-cloud emulator until interrupted."""
+"""``tuya-thing emulator serve``: run the Tuya-cloud emulator until interrupted;
+``tuya-thing emulator devices``: its fleet's device IDs."""
 
 from __future__ import annotations
 
@@ -34,9 +35,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--access-id", default=None, help="project access ID to accept")
     p.add_argument("--access-secret", default=None, help="project secret (random if omitted)")
     p.set_defaults(run=run_serve)
-    ids = commands.add_parser("devices", help="print the seeded fleet's device IDs")
+    ids = commands.add_parser("devices", help="print the seeded fleet's device IDs, one a line")
     ids.add_argument("--devices", type=int, default=50)
     ids.add_argument("--seed", type=int, default=7)
+    ids.add_argument("--verbose", action="store_true", help="also each device's kind and name")
     ids.set_defaults(run=run_devices)
 
 
@@ -51,9 +53,15 @@ def _qps(text: str) -> tuple[str, float]:
 
 
 async def run_devices(args: argparse.Namespace) -> int:
-    """The same IDs ``serve`` and ``--emulator`` use (the fleet is deterministic)."""
-    for device in FakeCloud.seeded(devices=args.devices, seed=args.seed).devices.values():
-        print(f"{device.id}  {device.kind:<8}  {device.custom_name}")
+    """The same IDs ``serve`` and ``--emulator`` use (the fleet is deterministic), one a line
+    so the output feeds ``harvest --ids-file``; ``--verbose`` adds kind and name."""
+    fleet = FakeCloud.seeded(devices=args.devices, seed=args.seed).devices
+    for device_id in fleet:
+        if args.verbose:
+            device = fleet.peek(device_id)
+            print(f"{device.id}  {device.kind:<8}  {device.custom_name}")
+        else:
+            print(device_id)
     return 0
 
 

@@ -23,6 +23,12 @@ def add_parser(sub: Any, window_options: Any, codes: Any, log_types: Any) -> Non
     h = sub.add_parser("harvest", help="many devices' logs as JSON lines, resumable")
     h.add_argument("device_ids", nargs="*")
     h.add_argument("--ids-file", help="file with one device ID per line ('-' for stdin)")
+    h.add_argument(
+        "--all",
+        action="store_true",
+        help="every device of the project (listed first; with --checkpoint the list is kept "
+        "beside it, so a resumed run walks the same devices)",
+    )
     h.add_argument("--codes", type=codes, default=None, help="report logs of these codes")
     h.add_argument("--operations", action="store_true", help="operation logs instead")
     h.add_argument("--types", type=log_types, default=None, help="with --operations")
@@ -46,6 +52,8 @@ def add_parser(sub: Any, window_options: Any, codes: Any, log_types: Any) -> Non
 
 
 def _check(args: argparse.Namespace) -> None:
+    if args.all and (args.device_ids or args.ids_file):
+        raise TuyaConfigError("give device IDs or --all, not both")
     if bool(args.codes) == bool(args.operations):
         raise TuyaConfigError("give either --codes (report logs) or --operations")
     if args.checkpoint and not args.out:
@@ -54,12 +62,14 @@ def _check(args: argparse.Namespace) -> None:
 
 async def run_harvest(args: argparse.Namespace) -> int:
     _check(args)
-    ids = list(dict.fromkeys(read_ids(args.device_ids, args.ids_file)))
+    ids = [] if args.all else list(dict.fromkeys(read_ids(args.device_ids, args.ids_file)))
     resumable = args.checkpoint and args.checkpoint.exists()
     state = load(args.checkpoint, args.out) if resumable else None
     output = Output(args.out, state) if args.out else None
     try:
         async with connect(args) as ctx:
+            if args.all:
+                ids = await _project_ids(ctx.tuya, args.checkpoint)
             if state is not None:
                 done = state.harvest.devices_done
                 print(f"resuming: {done} of {len(ids)} devices already done", file=sys.stderr)
@@ -76,6 +86,20 @@ async def run_harvest(args: argparse.Namespace) -> int:
         if output is not None:
             output.close()
     return _finish(args, harvest, len(ids))
+
+
+async def _project_ids(tuya: Any, checkpoint: Path | None) -> list[str]:
+    """Every device of the project, in the cloud's order; kept beside the checkpoint."""
+    kept = checkpoint.with_suffix(checkpoint.suffix + ".ids") if checkpoint else None
+    if kept is not None and kept.exists():
+        return kept.read_text(encoding="utf-8").split()
+    async with tuya.devices.iter_project() as fleet:
+        ids = [device.id async for device in fleet]
+    if kept is not None:
+        kept.write_text("\n".join(ids), encoding="utf-8")
+    if not ids:
+        raise TuyaConfigError("the project has no devices")
+    return ids
 
 
 def _start(
@@ -124,4 +148,5 @@ def _finish(args: argparse.Namespace, harvest: Harvest[Any], devices: int) -> in
     )
     if args.checkpoint and not failures:
         args.checkpoint.unlink(missing_ok=True)
+        args.checkpoint.with_suffix(args.checkpoint.suffix + ".ids").unlink(missing_ok=True)
     return 1 if failures else 0

@@ -9,10 +9,13 @@ from typing import Any
 
 import attrs
 
-from .seed import DeviceRecord, FirmwareChannel
+from .records import DeviceRecord, FirmwareChannel
 from .state import CloudError, FakeCloud
 
 MAX_BATCH = 20
+#: Query Devices in Project: at most 20 devices a page, at most 5 product IDs.
+MAX_PROJECT_PAGE = 20
+MAX_PRODUCT_IDS = 5
 MAX_SIZE = 100
 DEFAULT_SIZE = 20
 
@@ -84,6 +87,29 @@ BATCH_FIELDS = (
 DETAIL_FIELDS = (*BATCH_FIELDS, "model")
 
 
+#: The listing's camelCase names (Tuya's casing differs per endpoint): wire name -> attribute.
+PROJECT_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "customName": "custom_name",
+    "productId": "product_id",
+    "productName": "product_name",
+    "category": "category",
+    "isOnline": "is_online",
+    "activeTime": "active_time",
+    "createTime": "create_time",
+    "updateTime": "update_time",
+    "timeZone": "time_zone",
+    "lat": "lat",
+    "lon": "lon",
+    "ip": "ip",
+    "icon": "icon",
+    "uuid": "uuid",
+    "localKey": "local_key",
+    "sub": "sub",
+}
+
+
 def _device_json(record: DeviceRecord, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in fields}
 
@@ -99,7 +125,7 @@ def token_refresh(cloud: FakeCloud, call: Call) -> Any:
 
 
 def device_get(cloud: FakeCloud, call: Call) -> Any:
-    return _device_json(cloud.device(call.path["device_id"]), DETAIL_FIELDS)
+    return _device_json(cloud.view(call.path["device_id"]), DETAIL_FIELDS)
 
 
 def device_batch(cloud: FakeCloud, call: Call) -> Any:
@@ -111,8 +137,27 @@ def device_batch(cloud: FakeCloud, call: Call) -> Any:
     return [_device_json(r, BATCH_FIELDS) for r in cloud.batch(ids)]
 
 
+def _filter(call: Call, name: str, limit: int | None = None) -> frozenset[str] | None:
+    values = frozenset(v.strip() for v in call.query.get(name, "").split(",") if v.strip())
+    if limit is not None and len(values) > limit:
+        raise CloudError(1109)
+    return values or None
+
+
+def project_devices(cloud: FakeCloud, call: Call) -> Any:
+    """``GET /v2.0/cloud/thing/device`` (Query Devices in Project): camelCase fields, devices
+    ascending by ID after ``last_id`` (a bound, so it works even if that device is gone since).
+    ``page_size`` is required (1100) and 1..20, more than 5 ``product_ids`` is 1109. The order
+    and these checks are this project's decisions where Tuya's documentation is silent."""
+    size = _int(call.required("page_size"), 1, MAX_PROJECT_PAGE)
+    product_ids = _filter(call, "product_ids", MAX_PRODUCT_IDS)
+    categories = _filter(call, "categories")
+    page = cloud.project_devices(call.query.get("last_id", ""), size, product_ids, categories)
+    return [{wire: getattr(r, attr) for wire, attr in PROJECT_FIELDS.items()} for r in page]
+
+
 def device_state(cloud: FakeCloud, call: Call) -> Any:
-    return {"state": 1 if cloud.device(call.path["device_id"]).frozen else 0}
+    return {"state": 1 if cloud.view(call.path["device_id"]).frozen else 0}
 
 
 def device_freeze(cloud: FakeCloud, call: Call) -> Any:
@@ -180,7 +225,7 @@ def operation_logs(cloud: FakeCloud, call: Call) -> Any:
     types = frozenset(_int(x, 1, 10) for x in call.required("type").split(",") if x.strip())
     start_ms, end_ms, size = _window(call)
     codes = _codes(call, required=False)
-    record = cloud.device(call.path["device_id"])
+    record = cloud.view(call.path["device_id"])
     cursor = call.query.get("start_row_key", "")
     rows, next_key, more, _ = cloud.page(
         record.id,
@@ -213,7 +258,7 @@ def operation_logs(cloud: FakeCloud, call: Call) -> Any:
 def report_logs(cloud: FakeCloud, call: Call) -> Any:
     codes = _codes(call, required=True)
     start_ms, end_ms, size = _window(call)
-    record = cloud.device(call.path["device_id"])
+    record = cloud.view(call.path["device_id"])
     assert codes is not None
     rows, next_key, more, total = cloud.page(
         record.id,
@@ -259,7 +304,7 @@ def _firmware_json(fw: FirmwareChannel) -> dict[str, Any]:
 
 
 def firmware_info(cloud: FakeCloud, call: Call) -> Any:
-    record = cloud.device(call.path["device_id"])
+    record = cloud.view(call.path["device_id"])
     return [_firmware_json(fw) for fw in record.channels.values()]
 
 
@@ -271,7 +316,7 @@ def firmware_start(cloud: FakeCloud, call: Call) -> Any:
 
 def firmware_progress(cloud: FakeCloud, call: Call) -> Any:
     channel = _int(call.path["channel"], 0)
-    status, progress = cloud.progress(cloud.device(call.path["device_id"]), channel)
+    status, progress = cloud.progress(cloud.view(call.path["device_id"]), channel)
     return {"upgrade_status": status, "progress": progress}
 
 
@@ -280,6 +325,7 @@ HANDLERS: dict[tuple[str, str], Callable[[FakeCloud, Call], Any]] = {
     ("GET", "/v1.0/token"): token_grant,
     ("GET", "/v1.0/token/{refresh_token}"): token_refresh,
     ("GET", "/v2.0/cloud/thing/batch"): device_batch,
+    ("GET", "/v2.0/cloud/thing/device"): project_devices,
     ("GET", THING): device_get,
     ("GET", THING + "/state"): device_state,
     ("POST", THING + "/freeze"): device_freeze,

@@ -1,7 +1,12 @@
 """A deterministic photovoltaic home-energy fleet: inverters, battery storage and smart meters,
 with 7 days of operation logs (all 10 event types) and data-point reports at realistic
 intervals. The same ``seed`` always gives the same devices, values and times (relative to the
-emulator clock at seeding)."""
+emulator clock at seeding).
+
+Every device draws from its own generators (``"{seed}:{index}"`` for its details,
+``"{seed}:{index}:logs"`` for its logs), so device N is the same whatever the fleet's size,
+and its logs can be generated again at any time, identical, instead of being stored.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,22 @@ import math
 import random
 from typing import Any
 
-import attrs
+from .records import DeviceRecord, FirmwareChannel, LogStore, OpRow, ReportRow
+
+__all__ = [
+    "CITIES",
+    "DAY_MS",
+    "KINDS",
+    "RETENTION_MS",
+    "DeviceRecord",
+    "FirmwareChannel",
+    "fleet_ids",
+    "kind_of",
+    "make_device",
+    "make_spaces",
+    "product_id",
+    "seeded_logs",
+]
 
 DAY_MS = 86_400_000
 RETENTION_MS = 7 * DAY_MS
@@ -44,49 +64,6 @@ CITIES = (
     ("Asia/Shanghai", "+08:00", 120.15, 30.28),
     ("America/Sao_Paulo", "-03:00", -46.63, -23.55),
 )
-
-
-@attrs.define
-class FirmwareChannel:
-    channel: int
-    type_desc: str
-    current_version: str
-    version: str
-    status: int  # 0 none, 1 available, 2 in progress, 3 done, 4 failed, 7 timed out
-    started_ms: int | None = None
-    outcome: int = 3  # how an update started on this channel ends (3, or 4/7 when injected)
-    last_upgrade_ms: int = 0
-
-
-@attrs.define
-class DeviceRecord:
-    id: str
-    kind: str
-    name: str
-    custom_name: str
-    category: str
-    product_id: str
-    product_name: str
-    model: str
-    icon: str
-    ip: str
-    uuid: str
-    local_key: str
-    time_zone: str
-    lat: str
-    lon: str
-    bind_space_id: str
-    active_time: int
-    create_time: int
-    update_time: int
-    is_online: bool = True
-    sub: bool = False
-    frozen: bool = False
-    channels: dict[int, FirmwareChannel] = attrs.Factory(dict)
-    #: (event_time_ms, seq, event_id, code, value, event_from, status), ascending.
-    operations: list[tuple[int, int, int, str, str, str, str]] = attrs.Factory(list)
-    #: (event_time_ms, seq, code, value), ascending.
-    reports: list[tuple[int, int, str, str]] = attrs.Factory(list)
 
 
 def _hex(rng: random.Random, n: int) -> str:
@@ -130,23 +107,45 @@ def _device_rng(seed: int, index: int) -> random.Random:
 
 
 def fleet_ids(devices: int, seed: int) -> list[str]:
-    """The IDs ``make_fleet(devices, seed, ...)`` gives, without building the fleet."""
+    """The IDs of a seeded fleet of ``devices``, in fleet order, without building it."""
     return [_device_id(_device_rng(seed, i), i) for i in range(devices)]
 
 
-def make_device(rng: random.Random, index: int, now_ms: int, space_id: str) -> DeviceRecord:
-    kind = ("inverter", "storage", "meter")[index % 3]
+def kind_of(index: int) -> str:
+    return ("inverter", "storage", "meter")[index % 3]
+
+
+def product_id(seed: int, kind: str) -> str:
+    """The product ID shared by every device of ``kind`` (as on Tuya, one per product)."""
+    return _hex(random.Random(f"{seed}:product:{kind}"), 16)
+
+
+def make_spaces(devices: int, seed: int) -> tuple[list[str], list[str]]:
+    """(site space IDs, home space IDs); devices start in the dealers' site spaces."""
+    rng = random.Random(seed)
+    sites = [str(100_000 + rng.randint(0, 899_999)) for _ in range(max(1, devices // 25 + 1))]
+    homes = [str(2_000_000 + rng.randint(0, 7_999_999)) for _ in range(max(2, devices // 2))]
+    return sites, homes
+
+
+def make_device(
+    seed: int, index: int, now_ms: int, space_id: str, logs: LogStore | None = None
+) -> DeviceRecord:
+    """Device ``index`` of the fleet: its details and firmware; ``logs`` makes its logs."""
+    rng = _device_rng(seed, index)
+    kind = kind_of(index)
     spec = KINDS[kind]
     _, tz, lon, lat = CITIES[index % len(CITIES)]
     device_id = _device_id(rng, index)
     created = now_ms // 1000 - rng.randint(8, 400) * 86400
-    record = DeviceRecord(
+    _hex(rng, 16)  # once a per-device product ID; still drawn so later details keep their values
+    return DeviceRecord(
         id=device_id,
         kind=kind,
         name=spec["product"],
         custom_name=f"{kind.title()} {index + 1:03d}",
         category=spec["category"],
-        product_id=_hex(rng, 16),
+        product_id=product_id(seed, kind),
         product_name=spec["product"],
         model=f"{spec['category'].upper()}-{rng.randint(100, 999)}",
         icon=f"smart/icon/{spec['category']}_{_hex(rng, 8)}.png",
@@ -160,88 +159,87 @@ def make_device(rng: random.Random, index: int, now_ms: int, space_id: str) -> D
         active_time=created + 60,
         create_time=created,
         update_time=now_ms // 1000 - rng.randint(0, 86400),
+        index=index,
+        log_store=logs,
+        channels=_channels(rng, spec["channels"], (created + 3600) * 1000),
     )
-    for channel, desc in spec["channels"]:
+
+
+def _channels(
+    rng: random.Random, channels: tuple[tuple[int, str], ...], upgraded_ms: int
+) -> dict[int, FirmwareChannel]:
+    """Firmware channels, about 60% with an update available."""
+    out = {}
+    for channel, desc in channels:
         minor = rng.randint(0, 4)
         available = rng.random() < 0.6
-        record.channels[channel] = FirmwareChannel(
-            channel,
-            desc,
-            f"1.{minor}.0",
-            f"1.{minor + 1}.0" if available else f"1.{minor}.0",
-            1 if available else 0,
-            last_upgrade_ms=(created + 3600) * 1000,
+        newest = f"1.{minor + 1}.0" if available else f"1.{minor}.0"
+        out[channel] = FirmwareChannel(
+            channel, desc, f"1.{minor}.0", newest, int(available), last_upgrade_ms=upgraded_ms
         )
-    _seed_logs(record, rng, now_ms, int(tz[:3]))
-    return record
+    return out
 
 
-def _seed_logs(record: DeviceRecord, rng: random.Random, now_ms: int, tz: int) -> None:
-    spec = KINDS[record.kind]
+def seeded_logs(seed: int, now_ms: int, index: int) -> tuple[list[OpRow], list[ReportRow]]:
+    """Device ``index``'s 7 days of (operations, reports) up to ``now_ms``, both ascending;
+    the same lists every time for the same arguments."""
+    rng = random.Random(f"{seed}:{index}:logs")
+    kind = kind_of(index)
+    tz = int(CITIES[index % len(CITIES)][1][:3])
     start = now_ms - RETENTION_MS + 60_000
-    seq = 0
-    acc: dict[str, float] = {}
+    reports = _reports(kind, tz, rng, start, now_ms)
+    ops = [*_daily_operations(KINDS[kind]["codes"], rng, start), *_lifecycle(rng, start)]
+    ops.sort()
+    seq = len(reports)
+    operations = [
+        (t, seq + i, event, code, value, source, status)
+        for i, (t, event, code, value, source, status) in enumerate(ops)
+        if t < now_ms
+    ]
+    return operations, reports
+
+
+def _reports(kind: str, tz: int, rng: random.Random, start: int, now_ms: int) -> list[ReportRow]:
+    spec = KINDS[kind]
     step = spec["every_min"] * 60_000
+    acc: dict[str, float] = {}
+    rows: list[ReportRow] = []
     t = start + rng.randint(0, step)
     while t < now_ms:
         for code in spec["codes"]:
-            record.reports.append((t, seq, code, _report_value(record.kind, code, t, tz, rng, acc)))
-            seq += 1
+            rows.append((t, len(rows), code, _report_value(kind, code, t, tz, rng, acc)))
         t += step + rng.randint(-20_000, 20_000)
-    ops: list[tuple[int, int, str, str, str, str]] = []
+    return rows
+
+
+_Op = tuple[int, int, str, str, str, str]  # (time, event id, code, value, source, status)
+
+
+def _daily_operations(codes: tuple[str, ...], rng: random.Random, start: int) -> list[_Op]:
+    ops: list[_Op] = []
     for day in range(7):
         base = start + day * DAY_MS
         off = base + rng.randint(0, DAY_MS // 2)
         ops.append((off, 2, "", "offline", "1", "success"))
         ops.append((off + rng.randint(60_000, 3_600_000), 1, "", "online", "1", "success"))
-        ops.append(
-            (base + rng.randint(0, DAY_MS), 8, "rssi", str(-rng.randint(40, 85)), "1", "success")
-        )
+        rssi = str(-rng.randint(40, 85))
+        ops.append((base + rng.randint(0, DAY_MS), 8, "rssi", rssi, "1", "success"))
         ops.append((base + 6 * 3_600_000, 10, "timer", "charge_window", "4", "success"))
         for hour in range(0, 24, 3):
-            code = rng.choice(spec["codes"])
-            ops.append(
-                (
-                    base + hour * 3_600_000 + rng.randint(0, 600_000),
-                    7,
-                    code,
-                    str(rng.randint(0, 5000)),
-                    "1",
-                    "success",
-                )
-            )
+            code = rng.choice(codes)
+            at = base + hour * 3_600_000 + rng.randint(0, 600_000)
+            ops.append((at, 7, code, str(rng.randint(0, 5000)), "1", "success"))
         if day % 2 == 0:
-            ops.append(
-                (
-                    base + rng.randint(0, DAY_MS),
-                    5,
-                    "work_mode",
-                    rng.choice(("self_use", "backup", "feed_in")),
-                    "2",
-                    "success",
-                )
-            )
+            mode = rng.choice(("self_use", "backup", "feed_in"))
+            ops.append((base + rng.randint(0, DAY_MS), 5, "work_mode", mode, "2", "success"))
+    return ops
+
+
+def _lifecycle(rng: random.Random, start: int) -> list[_Op]:
     first = start + rng.randint(0, DAY_MS)
-    ops.append((first, 3, "", "activated", "1", "success"))
-    ops.append((first + 600_000, 4, "", "reset", "4", "success"))
-    ops.append((first + 1_200_000, 9, "", "restart", "1", "success"))
-    ops.append((first + 1_800_000, 6, "firmware", "1.0.0", "4", "success"))
-    ops.sort()
-    record.operations = [
-        (t_, seq + i, event, code, value, source, status)
-        for i, (t_, event, code, value, source, status) in enumerate(ops)
-        if t_ < now_ms
+    return [
+        (first, 3, "", "activated", "1", "success"),
+        (first + 600_000, 4, "", "reset", "4", "success"),
+        (first + 1_200_000, 9, "", "restart", "1", "success"),
+        (first + 1_800_000, 6, "firmware", "1.0.0", "4", "success"),
     ]
-
-
-def make_fleet(
-    devices: int, seed: int, now_ms: int
-) -> tuple[list[DeviceRecord], list[str], list[str]]:
-    """(devices, site space IDs, home space IDs); devices start in the dealers' site spaces."""
-    rng = random.Random(seed)
-    sites = [str(100_000 + rng.randint(0, 899_999)) for _ in range(max(1, devices // 25 + 1))]
-    homes = [str(2_000_000 + rng.randint(0, 7_999_999)) for _ in range(max(2, devices // 2))]
-    fleet = [
-        make_device(_device_rng(seed, i), i, now_ms, sites[i % len(sites)]) for i in range(devices)
-    ]
-    return fleet, sites, homes

@@ -22,7 +22,9 @@ import attrs
 from ..config import Credentials
 from ..errors import CODE_MESSAGES
 from .faults import FaultQueue
-from .seed import RETENTION_MS, DeviceRecord, make_fleet
+from .fleet import Fleet
+from .records import DEFAULT_LOG_CACHE, DeviceRecord, ReportRow
+from .seed import RETENTION_MS, make_spaces
 from .throttle import QPS, Throttle
 
 DEFAULT_ACCESS_ID = "emu0access0id0000000"
@@ -73,7 +75,8 @@ class FakeCloud:
         self.firmware_duration = firmware_duration
         self.time_window = time_window
         self.uid = "eu" + access_id[:10].lower() + "emu"
-        self.devices: dict[str, DeviceRecord] = {}
+        #: Devices by ID (a mutable mapping; seeded devices are built on first access).
+        self.devices: Fleet = Fleet()
         self.site_space_ids: list[str] = []
         self.home_space_ids: list[str] = []
         self.faults = FaultQueue()
@@ -92,19 +95,26 @@ class FakeCloud:
         #: The clock of the QPS windows: real time, whatever ``clock`` says (tests inject one).
         self.qps_clock = qps_clock
         self._throttle = Throttle()
-        self._seq = itertools.count(10**9)
-        self._report_index: dict[
-            str, tuple[int, dict[str, list[Any]]]
-        ] = {}  # sequence numbers of events added at run time
+        self._seq = itertools.count(10**9)  # sequence numbers of events added at run time
 
     @classmethod
-    def seeded(cls, devices: int = 50, seed: int = 7, **knobs: Any) -> FakeCloud:
-        """A deterministic photovoltaic fleet of ``devices`` with 7 days of logs."""
+    def seeded(
+        cls, devices: int = 50, seed: int = 7, *, log_cache: int = DEFAULT_LOG_CACHE, **knobs: Any
+    ) -> FakeCloud:
+        """A deterministic photovoltaic fleet of ``devices`` with 7 days of logs.
+
+        Devices are built on first access and logs generated when read (identical every time
+        for the same seed, device and seeding time); ``log_cache`` devices' logs are kept.
+        """
         cloud = cls(**knobs)
-        fleet, cloud.site_space_ids, cloud.home_space_ids = make_fleet(
-            devices, seed, cloud.now_ms()
+        cloud.site_space_ids, cloud.home_space_ids = make_spaces(devices, seed)
+        cloud.devices = Fleet(
+            seed=seed,
+            now_ms=cloud.now_ms(),
+            devices=devices,
+            sites=tuple(cloud.site_space_ids),
+            log_cache=log_cache,
         )
-        cloud.devices = {d.id: d for d in fleet}
         return cloud
 
     # -- clock and identity ------------------------------------------------------------------
@@ -175,14 +185,36 @@ class FakeCloud:
     # -- devices ----------------------------------------------------------------------------
 
     def device(self, device_id: str) -> DeviceRecord:
-        record = self.devices.get(device_id)
-        if record is None:
+        """The device, to change it (1106 if unknown)."""
+        if device_id not in self.devices:
             raise CloudError(1106)
+        record = self.devices[device_id]
+        self._settle(record)
+        return record
+
+    def view(self, device_id: str) -> DeviceRecord:
+        """The device, to read it (1106 if unknown); a device never changed is not kept."""
+        if device_id not in self.devices:
+            raise CloudError(1106)
+        record = self.devices.peek(device_id)
         self._settle(record)
         return record
 
     def batch(self, ids: Iterable[str]) -> list[DeviceRecord]:
-        return [self.device(i) for i in dict.fromkeys(ids) if i in self.devices]
+        return [self.view(i) for i in dict.fromkeys(ids) if i in self.devices]
+
+    def project_devices(
+        self,
+        last_id: str,
+        size: int,
+        product_ids: frozenset[str] | None,
+        categories: frozenset[str] | None,
+    ) -> list[DeviceRecord]:
+        """A page of the project's devices, ascending by ID, after ``last_id``, filtered."""
+        page = self.devices.listing(last_id, size, product_ids, categories)
+        for record in page:
+            self._settle(record)
+        return page
 
     def set_attribute(self, device_id: str, kind: int, data: str) -> None:
         record = self.device(device_id)
@@ -207,8 +239,7 @@ class FakeCloud:
         record = self.device(device_id)
         del self.devices[device_id]
         if clear_logs:
-            record.operations.clear()
-            record.reports.clear()
+            record.clear_logs()
 
     # -- logs -------------------------------------------------------------------------------
 
@@ -263,22 +294,14 @@ class FakeCloud:
         next_cursor = self.cursor_for(device_id, (out[-1][0], out[-1][1])) if more else ""
         return out, next_cursor, more, total
 
-    def reports_by_code(self, record: DeviceRecord, codes: frozenset[str]) -> list[list[Any]]:
-        """The device's report rows split per data-point code (an index rebuilt on change)."""
-        cached = self._report_index.get(record.id)
-        if cached is None or cached[0] != len(record.reports):
-            index: dict[str, list[Any]] = {}
-            for row in record.reports:
-                index.setdefault(row[2], []).append(row)
-            cached = (len(record.reports), index)
-            self._report_index[record.id] = cached
-        return [cached[1][code] for code in sorted(codes) if code in cached[1]]
+    def reports_by_code(self, record: DeviceRecord, codes: frozenset[str]) -> list[list[ReportRow]]:
+        """The device's report rows of ``codes``, one ascending list per code."""
+        return record.reports_by_code(codes)
 
     def add_operation(
         self, record: DeviceRecord, at_ms: int, event: int, code: str, value: str
     ) -> None:
-        row = (at_ms, next(self._seq), event, code, value, "4", "success")
-        bisect.insort(record.operations, row)
+        record.add_operation((at_ms, next(self._seq), event, code, value, "4", "success"))
 
     # -- firmware ---------------------------------------------------------------------------
 
