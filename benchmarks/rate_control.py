@@ -11,7 +11,6 @@ report-log API, answered 1199 beyond it), the SDK with DEFAULT settings:
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from _common import emulator_process, median, sdk_client
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from tests.integration.share_worker import rates_between, run_processes
 
 REPORTS = "GET /v2.0/cloud/thing/{device_id}/report-logs"
 SECONDS_OF_WORK = 60.0
@@ -115,26 +117,13 @@ async def measure_sharing(
     with emulator_process(devices=4, latency_ms=30, qps=(f"{state}={limit:g}",)) as info:
         begin = time.time() + 2.0
         end = begin + seconds
-        args = [
+        outputs = await run_processes(
+            processes,
             info["TUYA_BASE_URL"],
             info["TUYA_ACCESS_ID"],
             info["TUYA_ACCESS_SECRET"],
             info["device"],
-            str(end),
-        ]
-        workers = [
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "tests.integration.share_worker",
-                *args,
-                stdout=asyncio.subprocess.PIPE,
-                cwd=Path(__file__).parents[1],
-            )
-            for _ in range(processes)
-        ]
-        outputs = [json.loads((await w.communicate())[0]) for w in workers]
-    window = (begin + min(5.0, seconds / 2), end)  # after a warm-up
-    span = window[1] - window[0]
-    rates = [sum(window[0] <= t < window[1] for t in out["times"]) / span for out in outputs]
+            end,
+        )
+    rates = rates_between(outputs, begin + min(5.0, seconds / 2), end)  # after a warm-up
     return {"rates": rates, "combined": sum(rates) / limit, "fair": limit / processes}

@@ -298,9 +298,11 @@ class CallPipeline:
         here is the token request's own, already retried: ``fetching_token`` says so."""
         if not call.route.needs_token:
             return None
-        state.fetching_token = True
-        token = await (self._tokens.renew(stale) if stale else self._tokens.current())
-        state.fetching_token = False
+        token = None if stale else self._tokens.usable()
+        if token is None:
+            state.fetching_token = True
+            token = await (self._tokens.renew(stale) if stale else self._tokens.current())
+            state.fetching_token = False
         return token
 
     async def _send_once(self, call: Call, token: Token | None, state: CallState) -> Envelope:
@@ -342,6 +344,8 @@ class CallPipeline:
 
     async def _pace(self, call: Call, state: CallState) -> None:
         """Wait for the route's turn, refusing a wait that outlasts the deadline."""
+        if self._rates.take_now(call.route.key):
+            return
         if not await self._rates.wait_turn(call.route.key, state.deadline):
             raise TuyaTimeoutError("the call's deadline would pass waiting for the rate limit")
 

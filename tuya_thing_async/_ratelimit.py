@@ -244,6 +244,18 @@ class RateControl:
             self._routes[key] = route
         return route
 
+    def take_now(self, key: str) -> bool:
+        """Take a turn on ``key`` without waiting, if nothing stands in the way (the common
+        case: no cap, room in flight); False means ``wait_turn`` must decide."""
+        route = self._routes.get(key)
+        if route is None or self._overall is not None or route.rate() is not None:
+            return False
+        if route.window is not None and route.in_flight >= route.window:
+            return False
+        route.requests += 1
+        route.in_flight += 1
+        return True
+
     async def wait_turn(self, key: str, deadline: float) -> bool:
         """Wait until a request may go on route ``key``; False if not before ``deadline``
         (then nothing is consumed on the route). A True must be followed by ``release``."""

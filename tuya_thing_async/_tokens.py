@@ -100,8 +100,9 @@ class TokenManager:
         self.refreshes = 0
         self.grants = 0
 
-    async def current(self) -> Token:
-        """A usable token; starts a background refresh inside the advisory window."""
+    def usable(self) -> Token | None:
+        """The current token if it is usable now, without waiting (a background refresh
+        starts inside the advisory window); None if a caller must wait for one."""
         token = self._token
         if token is not None:
             now = self._clock.monotonic()
@@ -109,7 +110,15 @@ class TokenManager:
                 if now >= token.refresh_at:
                     self._start()
                 return token
-        return await self._wait(token.generation if token else 0)
+        return None
+
+    async def current(self) -> Token:
+        """A usable token, waiting for a renewal if there is none."""
+        token = self.usable()
+        if token is not None:
+            return token
+        stale = self._token
+        return await self._wait(stale.generation if stale else 0)
 
     async def renew(self, stale: Token | None) -> Token:
         """After a token error with ``stale``: a newer token, renewing only if none exists."""

@@ -12,6 +12,8 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from tuya_thing_async import Credentials, TuyaClient
 
@@ -31,6 +33,31 @@ async def main(url: str, access_id: str, secret: str, device_id: str, end: float
         await asyncio.gather(*(caller() for _ in range(8)))
         route = tuya.stats.rates[STATE]
     print(json.dumps({"times": times, "throttles": route.throttles, "rate": route.rate}))
+
+
+
+async def run_processes(
+    processes: int, url: str, access_id: str, secret: str, device_id: str, end: float
+) -> list[dict[str, Any]]:
+    """Start ``processes`` workers (this module) and return their outputs."""
+    args = [url, access_id, secret, device_id, str(end)]
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.integration.share_worker",
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=Path(__file__).parents[2],
+        )
+        for _ in range(processes)
+    ]
+    return [json.loads((await w.communicate())[0]) for w in workers]
+
+
+def rates_between(outputs: list[dict[str, Any]], start: float, end: float) -> list[float]:
+    """Each worker's successes per second between the wall-clock times ``start`` and ``end``."""
+    return [sum(start <= t < end for t in out["times"]) / (end - start) for out in outputs]
 
 
 if __name__ == "__main__":

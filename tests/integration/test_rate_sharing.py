@@ -3,11 +3,9 @@ they use most of the limit, and none is starved."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 import time
 
+from tests.integration.share_worker import rates_between, run_processes
 from tuya_thing_async.emulator import FakeCloud, serve
 
 STATE = "GET /v2.0/cloud/thing/{device_id}/state"
@@ -19,22 +17,10 @@ async def test_four_processes_share_a_25_per_second_project() -> None:
     async with serve(cloud) as url:
         begin = time.time() + 1.0  # after the workers have started
         end = begin + SECONDS
-        args = [url, cloud.access_id, cloud.access_secret, cloud.device_ids[0], str(end)]
-        workers = [
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "tests.integration.share_worker",
-                *args,
-                stdout=asyncio.subprocess.PIPE,
-            )
-            for _ in range(PROCESSES)
-        ]
-        outputs = [json.loads((await w.communicate())[0]) for w in workers]
-    # measured after a warm-up, while all four run
-    window = (begin + WARM_UP, end)
-    counts = [sum(window[0] <= t < window[1] for t in out["times"]) for out in outputs]
-    per_second = [count / (window[1] - window[0]) for count in counts]
+        outputs = await run_processes(
+            PROCESSES, url, cloud.access_id, cloud.access_secret, cloud.device_ids[0], end
+        )
+    per_second = rates_between(outputs, begin + WARM_UP, end)  # while all four run
     fair = LIMIT / PROCESSES
     print(f"per process {[f'{r:.1f}' for r in per_second]}/s, limit {LIMIT}/s")
     assert sum(per_second) >= 0.75 * LIMIT  # together they use most of the limit
