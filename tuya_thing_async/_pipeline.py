@@ -27,7 +27,7 @@ import attrs
 
 from . import _protocol
 from ._call import Call, CallState
-from ._protocol import Envelope
+from ._protocol import Envelope, SignedRequest
 from ._ratelimit import RateControl, RouteRate
 from ._retry import Action, Decision, Kind, RetryQuota, backoff, decide
 from ._signing import Query
@@ -280,7 +280,9 @@ class CallPipeline:
         """Layer 3: the token and the clock offset, each fixed at most once per attempt."""
         renewed = resynced = False
         while True:
-            token = await self._token(call, state, None)
+            token = self._tokens.usable() if call.route.needs_token else None
+            if token is None and call.route.needs_token:
+                token = await self._new_token(state, None)
             try:
                 return await self._send_once(call, token, state)
             except TuyaAPIError as exc:
@@ -289,63 +291,59 @@ class CallPipeline:
                     raise
             if renew:
                 renewed = True
-                await self._token(call, state, token)
+                await self._new_token(state, token)
             else:
                 resynced = True  # the offset was learned from the rejection's ``t``
 
-    async def _token(self, call: Call, state: CallState, stale: Token | None) -> Token | None:
-        """The token to sign with (a renewed one after an error with ``stale``). A failure
-        here is the token request's own, already retried: ``fetching_token`` says so."""
-        if not call.route.needs_token:
-            return None
-        token = None if stale else self._tokens.usable()
-        if token is None:
-            state.fetching_token = True
-            token = await (self._tokens.renew(stale) if stale else self._tokens.current())
-            state.fetching_token = False
+    async def _new_token(self, state: CallState, stale: Token | None) -> Token:
+        """Wait for a token (a renewed one after an error with ``stale``). A failure here is
+        the token request's own, already retried: ``fetching_token`` says so."""
+        state.fetching_token = True
+        token = await (self._tokens.renew(stale) if stale else self._tokens.current())
+        state.fetching_token = False
         return token
 
     async def _send_once(self, call: Call, token: Token | None, state: CallState) -> Envelope:
         """Layer 4: exactly one request, within the deadline."""
-        await self._pace(call, state)
+        key = call.route.key
+        if not self._rates.take_now(key):
+            await self._pace(call, state)
         try:
-            return await self._send_paced(call, token, state)
+            await self._slots.acquire()
+            self._in_flight += 1
+            try:
+                remaining = state.deadline - self._clock.monotonic()
+                if remaining <= 0:
+                    raise TuyaTimeoutError("the call's deadline passed before it was sent")
+                sent_s, sent_at = self._clock.time(), self._clock.monotonic()
+                request = self._sign(call, token, sent_s)
+                state.sent = True
+                self._requests += 1
+                response = await self._transport.send(request, timeout=remaining)
+            finally:
+                self._in_flight -= 1
+                self._slots.release()
         finally:
-            self._rates.release(call.route.key)
-
-    async def _send_paced(self, call: Call, token: Token | None, state: CallState) -> Envelope:
-        await self._slots.acquire()
-        self._in_flight += 1
-        try:
-            remaining = state.deadline - self._clock.monotonic()
-            if remaining <= 0:
-                raise TuyaTimeoutError("the call's deadline passed before the request was sent")
-            sent_s, sent_at = self._clock.time(), self._clock.monotonic()
-            request = _protocol.prepare(
-                call.route.method,
-                call.path,
-                call.params,
-                call.payload,
-                template=call.route.template,
-                client_id=self.credentials.access_id,
-                secret=self.credentials.access_secret,
-                t_ms=self._offset.server_ms(sent_s),
-                nonce=secrets.token_hex(16),
-                access_token=token.access if token else "",
-                lang=self.settings.lang,
-            )
-            state.sent = True
-            self._requests += 1
-            response = await self._transport.send(request, timeout=remaining)
-        finally:
-            self._in_flight -= 1
-            self._slots.release()
+            self._rates.release(key)
         return self._parse(call, response, sent_s, sent_at)
+
+    def _sign(self, call: Call, token: Token | None, sent_s: float) -> SignedRequest:
+        return _protocol.prepare(
+            call.route.method,
+            call.path,
+            call.params,
+            call.payload,
+            template=call.route.template,
+            client_id=self.credentials.access_id,
+            secret=self.credentials.access_secret,
+            t_ms=self._offset.server_ms(sent_s),
+            nonce=secrets.token_hex(16),
+            access_token=token.access if token else "",
+            lang=self.settings.lang,
+        )
 
     async def _pace(self, call: Call, state: CallState) -> None:
         """Wait for the route's turn, refusing a wait that outlasts the deadline."""
-        if self._rates.take_now(call.route.key):
-            return
         if not await self._rates.wait_turn(call.route.key, state.deadline):
             raise TuyaTimeoutError("the call's deadline would pass waiting for the rate limit")
 

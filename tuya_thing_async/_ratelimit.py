@@ -104,41 +104,45 @@ class Accepted:
 
     ``per_second`` averages over two seconds once there is that much history: a one-second
     count can straddle two of the cloud's fixed windows and read up to twice the limit.
+    Recording is one append; old entries are dropped when read (or past ``KEEP`` entries).
     """
 
     SPAN = 2.0
+    KEEP = 4096
 
     def __init__(self) -> None:
-        self._times: deque[float] = deque()  # the last two seconds
-        self._recent: deque[float] = deque()  # the last second
+        self._times: deque[float] = deque(maxlen=self.KEEP)
         self._since = math.inf
 
     def add(self, now: float) -> None:
-        self._since = min(self._since, now)
+        if not self._times:
+            self._since = min(self._since, now)
         self._times.append(now)
-        self._recent.append(now)
-        self._prune(now)
 
     def per_second(self, now: float) -> float:
         """The accepted rate: over two seconds once there is that much history."""
         self._prune(now)
         if now - self._since >= self.SPAN:
             return len(self._times) / self.SPAN
-        return float(len(self._recent))
+        return float(self.last_second(now))
 
     def last_second(self, now: float) -> int:
         self._prune(now)
-        return len(self._recent)
+        count = 0
+        for t in reversed(self._times):
+            if t <= now - 1.0:
+                break
+            count += 1
+        return count
 
     def oldest(self, now: float) -> float | None:
         """The oldest acceptance within the last second."""
         self._prune(now)
-        return self._recent[0] if self._recent else None
+        return next((t for t in self._times if t > now - 1.0), None)
 
     def _prune(self, now: float) -> None:
-        for times, span in ((self._times, self.SPAN), (self._recent, 1.0)):
-            while times and times[0] <= now - span:
-                times.popleft()
+        while self._times and self._times[0] <= now - self.SPAN:
+            self._times.popleft()
 
 
 class Cubic:
@@ -283,7 +287,7 @@ class RateControl:
         route.grow(throttled)
         if not throttled:
             route.accepted.add(now)
-            if route.cubic is not None:
+            if route.cubic is not None and route.cubic.rate is not None:
                 route.cubic.succeeded(now, route.accepted.last_second(now))
             return
         route.throttles += 1
