@@ -3,8 +3,11 @@
 Device times are epoch **seconds** (a device time in milliseconds is recognised by its size);
 log times are epoch **milliseconds**. Enums are tolerant (unknown values map to UNKNOWN or None).
 Device fields are read in snake_case (details, batch) or camelCase (the project listing:
-``isOnline``, ``localKey``...). Lenient mode ignores unknown fields (Tuya adds them); strict
-mode, used by tests, rejects them so that drift shows up as a failure.
+``isOnline``, ``localKey``...). ``lat``/``lon`` of ``"0"`` (or 0, ``""``, null) is no location.
+Numbers may come as numeric strings in both modes. Lenient mode (production) ignores unknown
+fields (Tuya adds them), reads booleans sent as ``"true"``/``"false"``/``"1"``/``"0"`` and
+treats an unreadable optional number as absent; strict mode, used by tests, rejects all three so
+that drift shows up as a failure.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
@@ -73,13 +77,52 @@ def _from_ms_hook(value: Any, _: Any = None) -> datetime:
 # -- scalar hooks ----------------------------------------------------------------------------
 
 
-def _float_or_none(value: Any, _: Any = None) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+_BOOLS = {"true": True, "false": False, "1": True, "0": False, 1: True, 0: False}
+
+
+def _bool(strict: bool) -> Callable[[Any, Any], bool]:
+    """Real booleans; lenient mode also reads ``"true"``/``"false"``/``"1"``/``"0"``/1/0."""
+
+    def structure(value: Any, _: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        key = value.strip().lower() if isinstance(value, str) else value
+        if strict or isinstance(key, float) or key not in _BOOLS:
+            raise ValueError(f"not a boolean: {value!r}")
+        return _BOOLS[key]
+
+    return structure
+
+
+def _int(value: Any, _: Any = None) -> int:
+    """An int, a whole float or a numeric string (never a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(value.strip()) if isinstance(value, str) else int(value)
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"not a number: {value!r}")
+    return float(value)
+
+
+def _optional(read: Callable[[Any], T], strict: bool) -> Callable[[Any, Any], T | None]:
+    """None for null or ``""``; an unreadable value fails in strict mode, is None otherwise."""
+
+    def structure(value: Any, _: Any) -> T | None:
+        if value is None or value == "":
+            return None
+        try:
+            return read(value)
+        except (TypeError, ValueError):
+            if strict:
+                raise
+            return None
+
+    return structure
 
 
 def _str_or_empty(value: Any, _: Any) -> str:
@@ -88,14 +131,6 @@ def _str_or_empty(value: Any, _: Any) -> str:
 
 def _opt_str(value: Any, _: Any) -> str | None:
     return None if value is None or value == "" else str(value)
-
-
-def _opt_int(value: Any, _: Any) -> int | None:
-    return None if value is None or value == "" else int(value)
-
-
-def _opt_bool(value: Any, _: Any) -> bool | None:
-    return None if value is None else bool(value)
 
 
 def _dp_value(value: Any, _: Any = None) -> DPValue:
@@ -134,7 +169,8 @@ def _snake(key: str) -> str:
 
 
 def _device_hook(conv: cattrs.Converter) -> Callable[[Any, Any], Device]:
-    """Devices in either casing; when a field comes in both, the snake_case one wins."""
+    """Devices in either casing; when a field comes in both, the snake_case one wins. When
+    neither ``lat`` nor ``lon`` is a non-zero number there is no location: both are None."""
     generated = make_dict_structure_fn(Device, conv)
 
     def structure(data: Any, _: Any) -> Device:
@@ -142,9 +178,33 @@ def _device_hook(conv: cattrs.Converter) -> Callable[[Any, Any], Device]:
             renamed = {_snake(k): v for k, v in data.items() if k != k.lower()}
             renamed.update((k, v) for k, v in data.items() if k == k.lower())
             data = renamed
-        return generated(data, Device)
+        device = generated(data, Device)
+        if not device.lat and not device.lon and (device.lat, device.lon) != (None, None):
+            device = attrs.evolve(device, lat=None, lon=None)
+        return device
 
     return structure
+
+
+#: Where an object holding the firmware list keeps it.
+_FIRMWARE_LIST_KEYS = ("list", "firmware", "firmwares", "result")
+#: Where a firmware entry names its channel, last one present wins.
+_CHANNEL_KEYS = ("module_type", "type", "channel")
+
+
+def firmware_entries(result: Any) -> list[Any]:
+    """The raw channel entries of a firmware-info answer: a list, one object, or an object
+    holding the list under ``list``, ``firmware``, ``firmwares`` or ``result``; null is none."""
+    if result is None:
+        return []
+    if isinstance(result, list):
+        return result
+    if isinstance(result, Mapping):
+        for key in _FIRMWARE_LIST_KEYS:
+            inner = result.get(key)
+            if isinstance(inner, list | Mapping):
+                return firmware_entries(inner)
+    return [result]
 
 
 _REPORT_KEYS = frozenset({"code", "value", "event_time"})
@@ -175,9 +235,12 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=strict)
     conv.register_structure_hook(str, _str_or_empty)
     conv.register_structure_hook(str | None, _opt_str)
-    conv.register_structure_hook(int | None, _opt_int)
-    conv.register_structure_hook(bool | None, _opt_bool)
-    conv.register_structure_hook(float | None, _float_or_none)
+    conv.register_structure_hook(int, _int)
+    conv.register_structure_hook(int | None, _optional(_int, strict))
+    read_bool = _bool(strict)
+    conv.register_structure_hook(bool, read_bool)
+    conv.register_structure_hook(bool | None, _optional(lambda v: read_bool(v, bool), strict))
+    conv.register_structure_hook(float | None, _optional(_float, strict))
     conv.register_structure_hook(datetime | None, _from_seconds)
     conv.register_structure_hook(UpgradeStatus, _upgrade_status)
     conv.register_structure_hook(EventSource, _event_source)
@@ -203,8 +266,9 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
 
     def structure_firmware(data: Mapping[str, Any], _: Any) -> FirmwareUpdate:
         data = dict(data)
-        channel = data.pop("type", None)
-        channel = data.pop("channel", channel)
+        channel = None
+        for key in _CHANNEL_KEYS:
+            channel = data.pop(key, channel)
         data["channel"] = _field({"channel": channel}, "channel")
         return firmware(data, FirmwareUpdate)
 

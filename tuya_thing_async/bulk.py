@@ -3,7 +3,8 @@
 Batches run through the shared fan-out helper; the consumer never yields while holding a
 limiter slot or task group, and on ``break``, cancellation or a fail-fast error every batch
 still running is cancelled and awaited before control returns. Errors that are not about one
-batch (the client was closed, or used from another event loop) are raised as themselves.
+batch but about the whole job (``errors.is_job_wide``: the client was closed or used from another
+event loop, credentials, region, API access, quota) are raised as themselves.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from contextlib import aclosing
 import attrs
 
 from ._fanout import Emit, Failure, fan_out
-from .errors import TuyaBulkError, TuyaClientClosedError, TuyaError, TuyaEventLoopError
+from .errors import TuyaBulkError, TuyaError, is_job_wide
 from .models import Device
 from .pagination import OneShotStream
 
@@ -69,10 +70,6 @@ def batches(ids: Sequence[str], size: int = BATCH_SIZE) -> list[tuple[str, ...]]
     return [tuple(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
-#: Failures that concern the client, not a batch: raised as themselves, never collected.
-_CLIENT_ERRORS = (TuyaClientClosedError, TuyaEventLoopError)
-
-
 @attrs.frozen
 class BatchOutcome:
     """What one batch request returned (devices it asked for, each once), or its error."""
@@ -98,7 +95,7 @@ async def run_batches(
         async for outcome in outcomes:
             if isinstance(outcome, Failure):
                 error = outcome.error
-                if not isinstance(error, TuyaError) or isinstance(error, _CLIENT_ERRORS):
+                if not isinstance(error, TuyaError) or is_job_wide(error):
                     raise error
                 if mode is BulkMode.FAIL_FAST:
                     raise TuyaBulkError(f"batch of {len(outcome.item)} device IDs failed", [error])

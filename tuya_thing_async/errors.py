@@ -18,15 +18,17 @@
     ├── TuyaRetryQuotaExceededError           the client's retry budget is spent (fail fast)
     ├── TuyaBulkError (ExceptionGroup)        one or more batches of a bulk call failed
     └── TuyaAPIError                          Tuya answered ``success: false`` (code, msg, tid)
-        ├── TuyaAuthError                     credentials, signature, token, clock (1001-1013, 1400)
-        ├── TuyaPermissionError               not allowed, or unknown device (1106, 2884110x)
+        ├── TuyaAuthError                     credentials, signature, token, clock, region
+        │                                     (1001-1013, 1400, 2007)
+        ├── TuyaPermissionError               not allowed, or unknown device (1106, 1114, 2884110x)
         │   └── TuyaQuotaError                trial call quota used up (28841004)
         ├── TuyaRateLimitError                throttled (1110, 1111, 1199, HTTP 429)
-        ├── TuyaInvalidRequestError           parameter errors (1006-1008, 1100-1109, 1113)
-        ├── TuyaDeviceError                   device state refuses the call (1000, 2001-2010)
+        ├── TuyaInvalidRequestError           bad parameter (1006-1008, 1100-1109, 1113, 40000904)
+        ├── TuyaDeviceError                   device refuses it (1000, 1103, 2001-2010 but 2007)
         └── TuyaServerError                   Tuya-side failure (500, 1112, HTTP 5xx)
 
-``CODE_TO_ERROR`` is the one table from Tuya code to class. Every error carries only sanitised
+``CODE_TO_ERROR`` is the one table from Tuya code to class (by code, never by the localised
+``msg``); ``HINTS`` says what to do about the common codes. Every error carries only sanitised
 data: method, path *template* (never the filled path), code, msg and tid; no secret, token or
 signature ever reaches a message, a repr or a chained cause.
 """
@@ -172,6 +174,8 @@ class TuyaAPIError(_RequestContext):
     ) -> None:
         text = f"Tuya error {code}: {msg}" + (f" (tid {tid})" if tid else "")
         super().__init__(text, method=method, path=path, attempts=attempts)
+        #: What to do about it (from ``HINTS``, or set by the endpoint that made the call).
+        self.hint: str | None = HINTS.get(code)
         self.code = code
         self.msg = msg
         self.tid = tid
@@ -180,6 +184,10 @@ class TuyaAPIError(_RequestContext):
         self.possibly_completed = False
         #: The envelope's server time ``t`` (ms), used to correct clock skew.
         self.server_time_ms: int | None = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text}; hint: {self.hint}" if self.hint else text
 
 
 class TuyaAuthError(TuyaAPIError):
@@ -243,30 +251,25 @@ CODE_TO_ERROR: dict[int, type[TuyaAPIError]] = {
     1105: TuyaInvalidRequestError,
     1106: TuyaPermissionError,
     1107: TuyaInvalidRequestError,
-    1108: TuyaInvalidRequestError,
+    1108: TuyaInvalidRequestError,  # live: also an API the project may not use (see HINTS)
     1109: TuyaInvalidRequestError,
-    1110: TuyaRateLimitError,
+    1110: TuyaRateLimitError,  # documented as throttling; once seen live as "illegal param"
     1111: TuyaRateLimitError,
     1112: TuyaServerError,
     1113: TuyaInvalidRequestError,
+    1114: TuyaPermissionError,
     1199: TuyaRateLimitError,
     1400: TuyaAuthError,
-    2001: TuyaDeviceError,
-    2002: TuyaDeviceError,
-    2003: TuyaDeviceError,
-    2004: TuyaDeviceError,
-    2005: TuyaDeviceError,
-    2006: TuyaDeviceError,
-    2007: TuyaDeviceError,
-    2008: TuyaDeviceError,
-    2009: TuyaDeviceError,
-    2010: TuyaDeviceError,
+    **dict.fromkeys((2001, 2002, 2003, 2004, 2005, 2006, 2008, 2009, 2010), TuyaDeviceError),
+    2007: TuyaAuthError,  # live: "cross-region access is not allowed" on the token request
     28841001: TuyaPermissionError,
     28841002: TuyaPermissionError,
     28841004: TuyaQuotaError,
     28841101: TuyaPermissionError,
     28841105: TuyaPermissionError,
+    28841106: TuyaPermissionError,
     28841107: TuyaPermissionError,
+    40000904: TuyaInvalidRequestError,
 }
 
 #: The documented message of each code; the emulator answers with these.
@@ -299,6 +302,7 @@ CODE_MESSAGES: dict[int, str] = {
     1111: "system is busy, please retry later",
     1112: "the user is syncing in the background, please try again later",
     1113: "do not repeat the operation in a short time",
+    1114: "your ip don't have access to this API",
     1199: "your requests are too frequent",
     1400: "token invalid",
     2001: "device is offline",
@@ -307,7 +311,7 @@ CODE_MESSAGES: dict[int, str] = {
     2004: "not support the lock type",
     2005: "product not exist",
     2006: "user not exist",
-    2007: "device token expired",
+    2007: "your ip cross-region access is not allowed",
     2008: "command or value not support",
     2009: "not support this device",
     2010: "device not exist",
@@ -316,7 +320,9 @@ CODE_MESSAGES: dict[int, str] = {
     28841004: "No permissions. Your quota of Trial Edition is used up.",
     28841101: "No permissions. This API is not subscribed.",
     28841105: "No permissions. This project is not authorized to call this API",
+    28841106: "No permissions. This API is not subscribed.",
     28841107: "No permission. The data center is suspended",
+    40000904: "param size too much",
 }
 
 #: Codes that mean "get a new token, then retry once".
@@ -348,3 +354,42 @@ def error_for_code(
         method=method,
         path=path,
     )
+
+
+_REGION = "use the Region of the data center your cloud project is in"
+_SUBSCRIBE = "subscribe the cloud project to the API product that holds this API"
+#: What to do about the common codes; shown in ``str(error)`` and by the command line.
+HINTS: dict[int, str] = {
+    1004: "signature rejected: check the Access Secret, and that the system clock is right",
+    **dict.fromkeys((1010, 1011), "token rejected after a renewal: check the Access ID/Secret"),
+    1013: "request time rejected: the system clock is off, sync it (NTP)",
+    1106: "unknown device ID, or the device is not linked to this cloud project",
+    1108: "on a real project this usually means the API is not enabled for the project: "
+    f"check its API products / service subscription ({_SUBSCRIBE}); not an SDK bug",
+    1114: f"this IP may not call this API: {_REGION}, and check the project's IP allowlist",
+    2001: "the device is offline or frozen: check it is powered, online and unfrozen",
+    2003: "the device (or its firmware) does not support this function",
+    2007: f"cross-region access: {_REGION} (wrong Region / base URL)",
+    2010: "unknown device ID: check it, and that the device is in this cloud project",
+    28841002: "the cloud development plan has expired: renew it on the Tuya platform",
+    28841004: "the trial call quota is used up: wait for the monthly refresh or upgrade",
+    28841101: f"this API is not subscribed: {_SUBSCRIBE}",
+    28841105: f"this project is not authorised to call this API: {_SUBSCRIBE}",
+    28841106: f"this API is not subscribed: {_SUBSCRIBE}",
+    28841107: f"the data center is not enabled for this project: {_REGION}, or enable it",
+}
+
+#: Codes about the whole project (region, API access, plan), never about one device or batch.
+PROJECT_CODES = frozenset(
+    {1108, 1114, 2007, 28841001, 28841002, 28841101, 28841105, 28841106, 28841107}
+)
+_JOB_WIDE: tuple[type[TuyaError], ...] = (TuyaAuthError, TuyaQuotaError, TuyaConfigError)
+_JOB_WIDE += (TuyaClientClosedError, TuyaEventLoopError, TuyaRetryQuotaExceededError)
+
+
+def is_job_wide(error: BaseException) -> bool:
+    """Whether ``error`` stops every request of a job (client, credentials, region, API
+    access, quota), so that a bulk call raises it as itself instead of per batch."""
+    if isinstance(error, _JOB_WIDE):
+        return True
+    return isinstance(error, TuyaAPIError) and error.code in PROJECT_CODES

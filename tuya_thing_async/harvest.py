@@ -27,13 +27,12 @@ from ._pipeline import ClientStats
 from .checkpoint import DeviceFailure, DevicePosition, HarvestCheckpoint, fingerprint
 from .errors import (
     TuyaAPIError,
-    TuyaAuthError,
     TuyaError,
     TuyaPaginationLoopError,
-    TuyaQuotaError,
     TuyaRateLimitError,
     TuyaServerError,
     TuyaValidationError,
+    is_job_wide,
 )
 from .models import Page
 from .pagination import OneShotStream, Paginator
@@ -78,11 +77,17 @@ class HarvestProgress:
 
 
 def is_device_error(error: BaseException) -> bool:
-    """Whether ``error`` concerns one device (skippable), not the whole job."""
+    """Whether ``error`` concerns one device (skippable), not the whole job: not job-wide
+    (credentials, region, API access, quota, the client), and not the cloud throttling or
+    failing, which would fail every device alike."""
     if isinstance(error, TuyaPaginationLoopError):
         return True
-    job_wide = (TuyaAuthError, TuyaQuotaError, TuyaRateLimitError, TuyaServerError)
-    return isinstance(error, TuyaAPIError) and not isinstance(error, job_wide)
+    cloud_wide = (TuyaRateLimitError, TuyaServerError)
+    return (
+        isinstance(error, TuyaAPIError)
+        and not isinstance(error, cloud_wide)
+        and not is_job_wide(error)
+    )
 
 
 @attrs.define
@@ -151,9 +156,7 @@ class Harvest(OneShotStream, Generic[T]):
     def checkpoint(self) -> HarvestCheckpoint:
         """A snapshot of the resume point: everything yielded so far counts as delivered."""
         active = tuple(DevicePosition(d, w.cursor, w.skip) for d, w in self._walks.items())
-        return attrs.evolve(
-            self._resumed, taken=self._taken, active=active, failed=self.failures
-        )
+        return attrs.evolve(self._resumed, taken=self._taken, active=active, failed=self.failures)
 
     def _queue(self) -> list[str]:
         """Earlier failures first, then devices in progress, then the ones not started."""

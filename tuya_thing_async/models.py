@@ -41,7 +41,8 @@ class EventSource(enum.Enum):
 
 
 class UpgradeStatus(enum.IntEnum):
-    """Firmware channel / update status (``upgrade_status``); unknown values map to UNKNOWN."""
+    """Firmware channel / update status (``upgrade_status``); unknown values map to UNKNOWN.
+    On a progress reading, NONE means idle: nothing is running on the channel."""
 
     UNKNOWN = -1
     NONE = 0
@@ -59,7 +60,8 @@ class Device:
     ``bind_space_id``).
 
     ``local_key`` is the device's local-network encryption key, a secret: it is kept (local
-    control needs it) but left out of ``repr`` and of the command line's output.
+    control needs it) but left out of ``repr`` and of the command line's output. ``lat`` and
+    ``lon`` are None together when the device has no location (Tuya sends ``"0"``/``"0"``).
     """
 
     id: str
@@ -101,6 +103,8 @@ class OperationLog:
     """One entry of ``GET /v2.0/cloud/thing/{device_id}/logs``.
 
     ``event_type`` is None for an event id this SDK does not know; ``event_id`` keeps it.
+    ``status`` is Tuya's string (``"1"`` in real answers); ``row`` is the entry's row key, sent
+    by the paid edition (``query_type=2``), ``""`` otherwise.
     """
 
     event_time: datetime
@@ -110,6 +114,7 @@ class OperationLog:
     value: DPValue = None
     event_from: EventSource = EventSource.UNKNOWN
     status: str = ""
+    row: str = ""
 
 
 @attrs.frozen
@@ -126,13 +131,15 @@ class Page(Generic[T]):
     """One page of a cursor-paged list.
 
     ``cursor`` resumes after this page (pass it back as ``cursor=``); it is None when the
-    listing is complete. ``total`` is Tuya's count of matching entries when it sends one.
+    listing is complete. ``total`` is Tuya's count of matching entries when it sends one;
+    ``count`` is the ``count`` of a paid-edition operation-log page, when sent.
     """
 
     items: tuple[T, ...]
     cursor: str | None
     has_more: bool
     total: int | None = None
+    count: int | None = None
 
 
 @attrs.frozen
@@ -169,10 +176,18 @@ class FirmwareUpdate:
 
 @attrs.frozen
 class FirmwareProgress:
-    """``GET /v2.0/cloud/thing/{device_id}/firmware/{channel}/progress``."""
+    """``GET /v2.0/cloud/thing/{device_id}/firmware/{channel}/progress``.
+
+    A channel with nothing running reads ``upgrade_status`` NONE: ``idle`` is then true.
+    """
 
     upgrade_status: UpgradeStatus
     progress: int = 0
+
+    @property
+    def idle(self) -> bool:
+        """True when no update is running (or has run) on the channel."""
+        return self.upgrade_status is UpgradeStatus.NONE
 
     @property
     def done(self) -> bool:

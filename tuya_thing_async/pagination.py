@@ -1,15 +1,20 @@
 """Cursor paging: reading Tuya's two cursor shapes, and the ``Paginator`` over every page.
 
-Tuya's log endpoints page with ``next_row_key``/``has_next`` (operation logs) or
-``last_row_key``/``has_more`` (report logs); both shapes are accepted on both endpoints. A
-cursor that repeats raises ``TuyaPaginationLoopError`` instead of looping. The paginator is
-pull-based (one request per page, only when the consumer asks), holds no limiter slot while it
-yields, and is an async context manager so ``break`` closes it deterministically.
+Tuya's log endpoints page with ``next_row_key``/``has_next`` (operation logs, free edition) or
+``last_row_key``/``has_more`` (report logs); both shapes are accepted on both endpoints. The
+paid edition of the operation logs pages with the last entry's ``row`` and ``event_time``,
+which ``paid_cursor`` packs into one opaque cursor string. A cursor that repeats raises
+``TuyaPaginationLoopError`` instead of looping. The paginator is pull-based (one request per
+page, only when the consumer asks), holds no limiter slot while it yields, and is an async
+context manager so ``break`` closes it deterministically.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
+import json
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from types import TracebackType
@@ -18,7 +23,15 @@ from typing import Any, Generic, Self, TypeVar
 from .errors import TuyaError, TuyaPaginationLoopError, TuyaProtocolError
 from .models import Page
 
-__all__ = ["OneShotStream", "Page", "Paginator", "read_cursor"]
+__all__ = [
+    "OneShotStream",
+    "Page",
+    "Paginator",
+    "paid_cursor",
+    "read_cursor",
+    "read_paid_cursor",
+    "unpack_paid_cursor",
+]
 
 T = TypeVar("T")
 FetchPage = Callable[[str | None], Awaitable[Page[T]]]
@@ -30,8 +43,7 @@ def read_cursor(result: Mapping[str, Any], requested: str | None) -> tuple[str |
     ``next_row_key`` wins, then ``current_row_key`` (only if it moved past the requested key),
     then ``last_row_key``; ``has_next`` or ``has_more`` says whether more pages exist.
     """
-    more = result.get("has_next", result.get("has_more", False))
-    has_more = more is True or more in ("true", 1)
+    has_more = _has_more(result)
     cursor = None
     for key in ("next_row_key", "current_row_key", "last_row_key"):
         value = result.get(key)
@@ -44,6 +56,53 @@ def read_cursor(result: Mapping[str, Any], requested: str | None) -> tuple[str |
     if cursor is None:
         raise TuyaProtocolError("the page says more follow but carries no cursor")
     return cursor, True
+
+
+def _has_more(result: Mapping[str, Any]) -> bool:
+    more = result.get("has_next", result.get("has_more", False))
+    return more is True or more in ("true", 1)
+
+
+#: Prefix of a paid-edition cursor (the rest is base64url JSON ``[row, event_time_ms]``).
+PAID_PREFIX = "p2."
+
+
+def paid_cursor(row: str, event_time_ms: int) -> str:
+    """One opaque cursor for the paid edition's ``last_row_key`` + ``last_event_time``."""
+    raw = json.dumps([row, event_time_ms], separators=(",", ":")).encode()
+    return PAID_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def unpack_paid_cursor(cursor: str) -> tuple[str, int] | None:
+    """``(last_row_key, last_event_time)`` of a ``paid_cursor``; None for any other string."""
+    if not cursor.startswith(PAID_PREFIX):
+        return None
+    body = cursor[len(PAID_PREFIX) :]
+    try:
+        row, ms = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if not isinstance(row, str) or not row or isinstance(ms, bool) or not isinstance(ms, int):
+        return None
+    return row, ms
+
+
+def read_paid_cursor(result: Mapping[str, Any]) -> tuple[str | None, bool]:
+    """(cursor, has more) of a paid-edition operation-log page: the last entry's ``row`` and
+    ``event_time`` (Tuya's ``last_row_key`` + ``last_event_time`` for the next page)."""
+    if not _has_more(result):
+        return None, False
+    logs = result.get("logs")
+    last = logs[-1] if isinstance(logs, list) and logs else None
+    row = last.get("row") if isinstance(last, Mapping) else None
+    ms = last.get("event_time") if isinstance(last, Mapping) else None
+    if isinstance(ms, str) and ms.isdigit():
+        ms = int(ms)
+    if not isinstance(row, str) or not row or isinstance(ms, bool) or not isinstance(ms, int):
+        raise TuyaProtocolError(
+            "the paid-edition page says more follow but its last entry has no row and event_time"
+        )
+    return paid_cursor(row, ms), True
 
 
 class OneShotStream:

@@ -168,7 +168,7 @@ CASES: list[Case] = [
     (
         "GET",
         f"/v2.0/cloud/thing/{DEV}/logs",
-        f"codes=switch_1&end_time={T1}&size=50&start_row_key=abc%3D&start_time={T0}&type=1,2",
+        f"codes=switch_1&end_time={T1}&query_type=1&size=50&start_row_key=abc%3D&start_time={T0}&type=1,2",
         b"",
         {
             "device_id": DEV,

@@ -50,7 +50,9 @@ def test_errors_are_one_line_with_stable_exit_codes() -> None:
     unknown = run("devices", "get", "vdevounknown", "--emulator")
     assert unknown.returncode == 1
     assert re.fullmatch(
-        r"error: Tuya code 1106: permission deny \(tid [0-9a-f]{32}\)\n", unknown.stderr
+        r"error: Tuya code 1106: permission deny \(device vdevounknown\); hint: [^\n]+"
+        r" \(request id [0-9a-f]{32}\)\n",
+        unknown.stderr,
     )
     bad_time = run(
         "logs", "reports", DEV, "--codes", "cur_power", "--start", "yesterday", "--emulator"

@@ -167,7 +167,11 @@ def test_an_error_raised_in_a_worker_process_arrives_with_its_fields() -> None:
         77,
     )
     assert (err.method, err.path, err.http_status) == ("DELETE", TEMPLATE, 200)
-    assert str(err) == f"Tuya error 1106: permission deny (tid tid-7) [DELETE {TEMPLATE}]"
+    hint = errors.HINTS[1106]
+    assert (
+        str(err)
+        == f"Tuya error 1106: permission deny (tid tid-7) [DELETE {TEMPLATE}]; hint: {hint}"
+    )
 
 
 def test_event_loop_error() -> None:

@@ -28,7 +28,7 @@ from tuya_thing_async.errors import (
 )
 
 EXPECTED = {
-    TuyaAuthError: {1001, 1002, 1003, 1004, 1005, 1010, 1011, 1012, 1013, 1400},
+    TuyaAuthError: {1001, 1002, 1003, 1004, 1005, 1010, 1011, 1012, 1013, 1400, 2007},
     TuyaInvalidRequestError: {
         1006,
         1007,
@@ -42,11 +42,12 @@ EXPECTED = {
         1108,
         1109,
         1113,
+        40000904,
     },
     TuyaRateLimitError: {1110, 1111, 1199},
     TuyaServerError: {500, 1112},
-    TuyaDeviceError: {1000, 1103, *range(2001, 2011)},
-    TuyaPermissionError: {1106, 28841001, 28841002, 28841101, 28841105, 28841107},
+    TuyaDeviceError: {1000, 1103, *range(2001, 2011)} - {2007},
+    TuyaPermissionError: {1106, 1114, 28841001, 28841002, 28841101, 28841105, 28841106, 28841107},
     TuyaQuotaError: {28841004},
 }
 

@@ -40,6 +40,14 @@ def _join_relative_times(argv: Sequence[str]) -> list[str]:
     return out
 
 
+def api_error_line(exc: TuyaAPIError) -> str:
+    """Code, Tuya's message, the device, the hint and the request id (tid) on one line."""
+    device = f" (device {exc.device_id})" if exc.device_id else ""
+    hint = f"; hint: {exc.hint}" if exc.hint else ""
+    text = f"error: Tuya code {exc.code}: {exc.msg}{device}{hint} (request id {exc.tid or '-'})"
+    return " ".join(text.split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(_join_relative_times(sys.argv[1:] if argv is None else argv))
     try:
@@ -55,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except TuyaAPIError as exc:
-        print(f"error: Tuya code {exc.code}: {exc.msg} (tid {exc.tid or '-'})", file=sys.stderr)
+        print(api_error_line(exc), file=sys.stderr)
         return 1
     except TuyaError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from . import _ui
@@ -19,7 +20,7 @@ def add_parser(sub: Any) -> None:
     add_common(check)
     for name, help_ in (
         ("start", "start the update of a channel"),
-        ("watch", "follow an update's progress until it ends"),
+        ("watch", "follow an update's progress until it ends (at once if idle)"),
     ):
         p = cmds.add_parser(name, help=help_)
         p.add_argument("device_id")
@@ -62,5 +63,9 @@ async def run(args: argparse.Namespace) -> int:
                     100 if last.done else last.progress, note=last.upgrade_status.name.lower()
                 )
         assert last is not None
+        if last.idle:
+            print(f"channel {args.channel}: no update is running (idle)", file=sys.stderr)
         emit(args, {"device_id": args.device_id, "channel": args.channel, **jsonable(last)})
+        if last.idle:
+            return 0 if args.firmware_command == "watch" else 1
         return 0 if last.upgrade_status.name == "SUCCEEDED" else 1

@@ -43,6 +43,12 @@ def add_parser(sub: Any) -> None:
     ops.add_argument("device_id")
     ops.add_argument("--types", type=_log_types, default=None, help="e.g. online,offline")
     ops.add_argument("--codes", type=_codes, default=None)
+    ops.add_argument(
+        "--edition",
+        choices=("free", "paid"),
+        default="free",
+        help="log edition: free (query_type=1, 7 days) or paid (query_type=2)",
+    )
     reps = cmds.add_parser("reports", help="data-point reports (JSON lines, newest first)")
     reps.add_argument("device_id")
     reps.add_argument("--codes", type=_codes, required=True, help="e.g. cur_power,pv_power")
@@ -61,7 +67,7 @@ async def run_logs(args: argparse.Namespace) -> int:
         window = {"start": args.start, "end": args.end, "max_items": args.max}
         if args.logs_command == "operations":
             stream: Any = logs.iter_operations(
-                args.device_id, types=args.types, codes=args.codes, **window
+                args.device_id, types=args.types, codes=args.codes, edition=args.edition, **window
             )
         else:
             stream = logs.iter_reports(args.device_id, codes=args.codes, **window)

@@ -7,7 +7,10 @@
 
 It verifies signatures and tokens, pages with real cursors, answers with Tuya's envelopes and
 error codes, enforces a QPS limit, and injects latency and faults. Where Tuya's behaviour is
-undocumented it follows this project's own decisions, not vendor fact.
+undocumented it follows this project's own decisions, not vendor fact. It follows the real
+answers collected in ``tests/data/real``: one token per project, shared by every client of it
+(see ``state``); operation logs in the free and the paid edition, with ``query_type`` required
+(see ``handlers``); ``model`` in batch answers.
 
 A seeded fleet is lazy: devices are built from the seed when first used and their 7 days of
 logs generated when read (the same records every time; a bounded number of devices' logs is

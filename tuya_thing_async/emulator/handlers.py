@@ -1,5 +1,22 @@
 """One function per emulated endpoint: parameter checks (1100 missing, 1109 illegal), then the
-state change or read, returning the envelope's ``result``."""
+state change or read, returning the envelope's ``result``.
+
+Operation logs (``GET /v2.0/cloud/thing/{device_id}/logs``) follow the vendor's parameter
+table and the real answers' shapes; these are the project's decisions where Tuya is silent:
+
+* ``query_type`` is **required** (the table says so): missing or empty -> 1100, anything but
+  ``1`` or ``2`` -> 1109. (The vendor's own request example sends it empty; the table wins.)
+* Free edition (``1``): 7-day retention; paged with ``start_row_key`` = the previous page's
+  ``next_row_key``; ``current_row_key`` is the key where this page starts (never ``""``);
+  ``next_row_key`` is left out on the last page.
+* Paid edition (``2``): no 7-day clip; every entry carries its ``row`` key; the next page is
+  asked for with ``last_row_key`` = the last entry's ``row`` plus ``last_event_time`` = its
+  ``event_time`` (missing -> 1100, not that row's time -> 1109); the answer has ``device_id``,
+  ``has_next``, ``count`` (entries matching in the window) and ``logs``.
+* Entries' ``status`` is ``"1"``, as in real answers.
+
+Batch answers carry every detail field, ``model`` included, as every real batch answer does.
+"""
 
 from __future__ import annotations
 
@@ -134,7 +151,7 @@ def device_batch(cloud: FakeCloud, call: Call) -> Any:
         raise CloudError(1100)
     if len(ids) > MAX_BATCH:
         raise CloudError(1109)
-    return [_device_json(r, BATCH_FIELDS) for r in cloud.batch(ids)]
+    return [_device_json(r, DETAIL_FIELDS) for r in cloud.batch(ids)]
 
 
 def _filter(call: Call, name: str, limit: int | None = None) -> frozenset[str] | None:
@@ -221,13 +238,50 @@ def _codes(call: Call, required: bool) -> frozenset[str] | None:
     return codes or None
 
 
+#: The ``seq`` of a key that lies above every entry of its millisecond (a page's start).
+TOP_SEQ = 1 << 62
+
+
+def _query_type(call: Call) -> bool:
+    """True for the paid edition (``query_type=2``), False for the free one (``1``)."""
+    value = call.required("query_type")
+    if value not in ("1", "2"):
+        raise CloudError(1109)
+    return value == "2"
+
+
+def _paid_after(cloud: FakeCloud, device_id: str, call: Call) -> str:
+    """The paid edition's cursor: ``last_row_key`` (an entry's ``row``) + ``last_event_time``."""
+    row = call.query.get("last_row_key", "")
+    if not row:
+        return ""
+    event_time = _int(call.required("last_event_time"), 0)
+    key = cloud.decode_cursor(device_id, row)
+    if key is None or key[0] != event_time:
+        raise CloudError(1109)
+    return row
+
+
+def _op_json(row: Any) -> dict[str, Any]:
+    return {
+        "event_time": row[0],
+        "event_id": row[2],
+        "code": row[3],
+        "value": row[4],
+        "event_from": row[5],
+        "status": row[6],
+    }
+
+
 def operation_logs(cloud: FakeCloud, call: Call) -> Any:
+    """``GET /v2.0/cloud/thing/{device_id}/logs``: free or paid edition (module docstring)."""
     types = frozenset(_int(x, 1, 10) for x in call.required("type").split(",") if x.strip())
+    paid = _query_type(call)
     start_ms, end_ms, size = _window(call)
     codes = _codes(call, required=False)
     record = cloud.view(call.path["device_id"])
-    cursor = call.query.get("start_row_key", "")
-    rows, next_key, more, _ = cloud.page(
+    cursor = _paid_after(cloud, record.id, call) if paid else call.query.get("start_row_key", "")
+    rows, next_key, more, total = cloud.page(
         record.id,
         [record.operations],
         start_ms,
@@ -235,24 +289,16 @@ def operation_logs(cloud: FakeCloud, call: Call) -> Any:
         size,
         cursor,
         lambda r: r[2] in types and (codes is None or r[3] in codes),
+        retention=not paid,
     )
-    return {
-        "device_id": record.id,
-        "has_next": more,
-        "next_row_key": next_key,
-        "current_row_key": cursor,
-        "logs": [
-            {
-                "event_time": r[0],
-                "event_id": r[2],
-                "code": r[3],
-                "value": r[4],
-                "event_from": r[5],
-                "status": r[6],
-            }
-            for r in rows
-        ],
-    }
+    logs = [_op_json(r) for r in rows]
+    if paid:
+        for row, entry in zip(rows, logs, strict=True):
+            entry["row"] = cloud.cursor_for(record.id, (row[0], row[1]))
+        return {"device_id": record.id, "has_next": more, "count": total, "logs": logs}
+    current = cursor or cloud.cursor_for(record.id, (end_ms, TOP_SEQ))
+    result = {"device_id": record.id, "current_row_key": current, "has_next": more, "logs": logs}
+    return result | {"next_row_key": next_key} if more else result
 
 
 def report_logs(cloud: FakeCloud, call: Call) -> Any:

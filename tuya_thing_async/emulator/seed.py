@@ -220,26 +220,26 @@ def _daily_operations(codes: tuple[str, ...], rng: random.Random, start: int) ->
     for day in range(7):
         base = start + day * DAY_MS
         off = base + rng.randint(0, DAY_MS // 2)
-        ops.append((off, 2, "", "offline", "1", "success"))
-        ops.append((off + rng.randint(60_000, 3_600_000), 1, "", "online", "1", "success"))
+        ops.append((off, 2, "", "offline", "1", "1"))
+        ops.append((off + rng.randint(60_000, 3_600_000), 1, "", "online", "1", "1"))
         rssi = str(-rng.randint(40, 85))
-        ops.append((base + rng.randint(0, DAY_MS), 8, "rssi", rssi, "1", "success"))
-        ops.append((base + 6 * 3_600_000, 10, "timer", "charge_window", "4", "success"))
+        ops.append((base + rng.randint(0, DAY_MS), 8, "rssi", rssi, "1", "1"))
+        ops.append((base + 6 * 3_600_000, 10, "timer", "charge_window", "4", "1"))
         for hour in range(0, 24, 3):
             code = rng.choice(codes)
             at = base + hour * 3_600_000 + rng.randint(0, 600_000)
-            ops.append((at, 7, code, str(rng.randint(0, 5000)), "1", "success"))
+            ops.append((at, 7, code, str(rng.randint(0, 5000)), "1", "1"))
         if day % 2 == 0:
             mode = rng.choice(("self_use", "backup", "feed_in"))
-            ops.append((base + rng.randint(0, DAY_MS), 5, "work_mode", mode, "2", "success"))
+            ops.append((base + rng.randint(0, DAY_MS), 5, "work_mode", mode, "2", "1"))
     return ops
 
 
 def _lifecycle(rng: random.Random, start: int) -> list[_Op]:
     first = start + rng.randint(0, DAY_MS)
     return [
-        (first, 3, "", "activated", "1", "success"),
-        (first + 600_000, 4, "", "reset", "4", "success"),
-        (first + 1_200_000, 9, "", "restart", "1", "success"),
-        (first + 1_800_000, 6, "firmware", "1.0.0", "4", "success"),
+        (first, 3, "", "activated", "1", "1"),
+        (first + 600_000, 4, "", "reset", "4", "1"),
+        (first + 1_200_000, 9, "", "restart", "1", "1"),
+        (first + 1_800_000, 6, "firmware", "1.0.0", "4", "1"),
     ]

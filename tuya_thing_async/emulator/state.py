@@ -2,6 +2,11 @@
 
 Where Tuya's documentation is silent, its business rules are this project's own decisions.
 Methods raise ``CloudError(code)``; the web layer turns it into an envelope.
+
+Tokens follow Tuya's rule of **one token per project**: a grant while the project's token is
+valid returns that same pair with its remaining life (``expire_time`` rounded up to whole
+seconds); a grant after it expired or was refreshed issues a new pair. A refresh (single-use
+refresh token) replaces the pair for every holder: the others get 1010 and must renew.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import binascii
 import bisect
 import heapq
 import itertools
+import math
 import secrets
 import time
 from collections import Counter, deque
@@ -90,8 +96,10 @@ class FakeCloud:
         self.errors: Counter[int] = Counter()
         self.business_calls = 0
         self._offset = 0.0
+        #: Every pair ever issued, by access token (the project's current one is ``_current``).
         self._grants: dict[str, _Grant] = {}
         self._refresh: dict[str, str] = {}
+        self._current: str | None = None
         #: The clock of the QPS windows: real time, whatever ``clock`` says (tests inject one).
         self.qps_clock = qps_clock
         self._throttle = Throttle()
@@ -140,23 +148,40 @@ class FakeCloud:
     # -- tokens -----------------------------------------------------------------------------
 
     def grant(self) -> dict[str, Any]:
+        """``GET /v1.0/token?grant_type=1``: the project's token while it is valid (with its
+        remaining life), else a new pair that replaces it."""
+        current = self._grants.get(self._current or "")
+        if current is None or not current.valid or self.now_ms() >= current.expires_ms:
+            return self._issue()
+        assert self._current is not None
+        return self._answer(self._current, current)
+
+    def _issue(self) -> dict[str, Any]:
+        old = self._grants.get(self._current or "")
+        if old is not None:  # one pair per project: the old one stops working
+            old.valid = False
+            self._refresh.pop(old.refresh_token, None)
         access, refresh = secrets.token_hex(16), secrets.token_hex(16)
         self._grants[access] = _Grant(refresh, self.now_ms() + self.token_ttl * 1000)
         self._refresh[refresh] = access
+        self._current = access
+        return self._answer(access, self._grants[access])
+
+    def _answer(self, access: str, grant: _Grant) -> dict[str, Any]:
+        remaining = math.ceil((grant.expires_ms - self.now_ms()) / 1000)
         return {
             "access_token": access,
-            "refresh_token": refresh,
-            "expire_time": self.token_ttl,
+            "refresh_token": grant.refresh_token,
+            "expire_time": max(1, remaining),
             "uid": self.uid,
         }
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
-        """Single use: the old pair stops working; unknown or spent tokens get 1010."""
-        access = self._refresh.pop(refresh_token, None)
-        if access is None:
+        """``GET /v1.0/token/{refresh_token}``: single use; a new pair replaces the project's
+        token for every holder. Unknown, spent or superseded refresh tokens get 1010."""
+        if refresh_token not in self._refresh:
             raise CloudError(1010, "token invalid")
-        self._grants[access].valid = False
-        return self.grant()
+        return self._issue()
 
     def check_token(self, access_token: str) -> None:
         grant = self._grants.get(access_token)
@@ -247,7 +272,8 @@ class FakeCloud:
         raw = f"{device_id}|{key[0]}|{key[1]}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def _decode_cursor(self, device_id: str, cursor: str) -> tuple[int, int] | None:
+    def decode_cursor(self, device_id: str, cursor: str) -> tuple[int, int] | None:
+        """``(event_time, seq)`` of a row key or cursor of this device; None for ""; else 1109."""
         if not cursor:
             return None
         try:
@@ -268,15 +294,17 @@ class FakeCloud:
         size: int,
         cursor: str,
         keep: Callable[[Any], bool] | None = None,
+        retention: bool = True,
     ) -> tuple[list[Any], str, bool, int]:
         """Newest-first page over ``sources`` (each ascending by ``(time, seq)``, merged) within
-        the window and 7-day retention, after ``cursor``; ``keep`` filters rows further.
+        the window and (with ``retention``) the last 7 days, after ``cursor``; ``keep`` filters
+        rows further.
 
         Returns (rows, next cursor or "", more follow, total matching in the window).
         """
-        low = (max(start_ms, self.now_ms() - RETENTION_MS),)
+        low = (max(start_ms, self.now_ms() - RETENTION_MS) if retention else start_ms,)
         top = (end_ms, 1 << 62)
-        after = self._decode_cursor(device_id, cursor)
+        after = self.decode_cursor(device_id, cursor)
         upper = top if after is None else min(after, top)
         total = 0
         candidates = []
@@ -301,7 +329,7 @@ class FakeCloud:
     def add_operation(
         self, record: DeviceRecord, at_ms: int, event: int, code: str, value: str
     ) -> None:
-        record.add_operation((at_ms, next(self._seq), event, code, value, "4", "success"))
+        record.add_operation((at_ms, next(self._seq), event, code, value, "4", "1"))
 
     # -- firmware ---------------------------------------------------------------------------
 

@@ -1,16 +1,33 @@
-"""What every resource wrapper shares: the call pipeline, model structuring and boolean
-results."""
+"""What every resource wrapper shares: the call pipeline, naming the device and the parameters
+sent on errors, model structuring and boolean results."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .._converter import converter
 from .._pipeline import CallPipeline
 from .._protocol import Envelope, Route
-from ..errors import TuyaAPIError, TuyaProtocolError
+from .._signing import Query
+from ..errors import TuyaAPIError, TuyaError, TuyaProtocolError
 
 T = TypeVar("T")
+
+#: "param is illegal": the error then says which parameters the SDK sent.
+PARAM_ILLEGAL = 1109
+_SHOWN = 60  # characters of one sent value shown in a hint
+
+
+def annotate(error: TuyaError, path: Mapping[str, str], sent: Mapping[str, object]) -> None:
+    """Name the call's device on ``error``; for 1109 also what the SDK sent (no secrets here:
+    path parameters and request fields of device calls only)."""
+    if error.device_id is None and path.get("device_id"):
+        error.device_id = path["device_id"]
+    if isinstance(error, TuyaAPIError) and error.code == PARAM_ILLEGAL:
+        values = {**path, **sent}
+        shown = ", ".join(f"{key}={str(value)[:_SHOWN]}" for key, value in values.items())
+        error.hint = f"the SDK sent: {shown}; one of these is not valid here"
 
 
 class Resource:
@@ -19,6 +36,22 @@ class Resource:
     def __init__(self, pipeline: CallPipeline) -> None:
         self._pipeline = pipeline
         self._converter = converter(pipeline.settings.strict_models)
+
+    async def _call(
+        self,
+        route: Route,
+        path: dict[str, str],
+        *,
+        params: Query = (),
+        body: Mapping[str, object] | None = None,
+    ) -> Envelope:
+        """One call about one device: its errors carry ``device_id`` (and, for 1109, the
+        path parameters and body fields that were sent)."""
+        try:
+            return await self._pipeline.call(route, path, params, body)
+        except TuyaError as error:
+            annotate(error, path, body or {})
+            raise
 
     def _model(self, data: Any, cls: type[T], route: Route) -> T:
         """Structure ``data`` into ``cls``; a shape Tuya should not send is a protocol error."""

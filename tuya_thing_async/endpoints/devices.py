@@ -143,7 +143,7 @@ class Devices(Resource):
 
     async def get(self, device_id: str) -> Device:
         """``GET /v2.0/cloud/thing/{device_id}``: one device's details."""
-        env = await self._pipeline.call(P.DEVICE_GET, {"device_id": v.device_id(device_id)})
+        env = await self._call(P.DEVICE_GET, {"device_id": v.device_id(device_id)})
         return self._model(env.result, Device, P.DEVICE_GET)
 
     async def _batch(self, ids: Sequence[str]) -> list[Device]:
@@ -184,11 +184,11 @@ class Devices(Resource):
 
     async def get_state(self, device_id: str) -> DeviceState:
         """``GET /v2.0/cloud/thing/{device_id}/state``: whether the device is frozen."""
-        env = await self._pipeline.call(P.DEVICE_STATE, {"device_id": v.device_id(device_id)})
+        env = await self._call(P.DEVICE_STATE, {"device_id": v.device_id(device_id)})
         return self._model(env.result, DeviceState, P.DEVICE_STATE)
 
     async def _set_frozen(self, device_id: str, state: int) -> None:
-        env = await self._pipeline.call(
+        env = await self._call(
             P.DEVICE_FREEZE, {"device_id": v.device_id(device_id)}, body={"state": state}
         )
         expect_true(env, P.DEVICE_FREEZE)
@@ -202,7 +202,7 @@ class Devices(Resource):
         await self._set_frozen(device_id, 0)
 
     async def _set_attribute(self, device_id: str, kind: int, data: str) -> None:
-        env = await self._pipeline.call(
+        env = await self._call(
             P.DEVICE_ATTRIBUTE, {"device_id": device_id}, body={"type": kind, "data": data}
         )
         expect_true(env, P.DEVICE_ATTRIBUTE)
@@ -221,7 +221,7 @@ class Devices(Resource):
 
     async def transfer(self, device_id: str, *, space_id: str | int) -> None:
         """``POST /v2.0/cloud/thing/{device_id}/transfer``: move the device to another space."""
-        env = await self._pipeline.call(
+        env = await self._call(
             P.DEVICE_TRANSFER,
             {"device_id": v.device_id(device_id)},
             body={"space_id": v.space_id(space_id)},
@@ -235,7 +235,7 @@ class Devices(Resource):
         attempt already deleted it; the error then has ``possibly_completed=True``. Either way
         the device is no longer in the project.
         """
-        env = await self._pipeline.call(P.DEVICE_DELETE, {"device_id": v.device_id(device_id)})
+        env = await self._call(P.DEVICE_DELETE, {"device_id": v.device_id(device_id)})
         expect_true(env, P.DEVICE_DELETE)
 
     async def reset(self, device_id: str) -> None:
@@ -243,5 +243,5 @@ class Devices(Resource):
 
         Never retried after an ambiguous failure: ``TuyaOutcomeUnknownError`` says so.
         """
-        env = await self._pipeline.call(P.DEVICE_RESET, {"device_id": v.device_id(device_id)})
+        env = await self._call(P.DEVICE_RESET, {"device_id": v.device_id(device_id)})
         expect_true(env, P.DEVICE_RESET)

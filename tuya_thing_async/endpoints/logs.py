@@ -1,11 +1,17 @@
 """Log endpoints: operation logs and data-point report logs; one page, every page, or a
-whole fleet's."""
+whole fleet's.
+
+Operation logs come in two editions (Tuya's ``query_type``): the free one (``1``, the last
+7 days, paged with ``start_row_key``) and the paid one (``2``, paged with the last entry's
+``row`` as ``last_row_key`` plus its ``event_time`` as ``last_event_time``). Both give opaque
+cursor strings.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 
@@ -16,11 +22,15 @@ from ..checkpoint import HarvestCheckpoint
 from ..errors import TuyaProtocolError, TuyaValidationError
 from ..harvest import Harvest, HarvestProgress, OnError, check_checkpoint
 from ..models import LogType, OperationLog, Page, ReportLog
-from ..pagination import Paginator, read_cursor
+from ..pagination import Paginator, read_cursor, read_paid_cursor, unpack_paid_cursor
 from ._base import Resource
 
 T = TypeVar("T")
 Query = list[tuple[str, str]]
+ReadCursor = Callable[[Mapping[str, Any], str | None], tuple[str | None, bool]]
+#: Operation-log edition: ``"free"`` (``query_type=1``, the default) or ``"paid"`` (``2``).
+LogEdition = Literal["free", "paid"]
+QUERY_TYPES: dict[str, str] = {"free": "1", "paid": "2"}
 #: Tuya keeps device logs for 7 days (free edition); the default window.
 RETENTION = timedelta(days=7)
 ALL_TYPES: tuple[LogType, ...] = tuple(LogType)
@@ -41,12 +51,51 @@ class _Kind(Generic[T]):
     """What differs between the two log endpoints."""
 
     route: P.Route
-    cursor_param: str
     model: type[T]
+    #: The query parameters that ask for the page after ``cursor`` (validates it too).
+    cursor_query: Callable[[str], Query]
+    read: ReadCursor = read_cursor
 
 
-OPERATIONS = _Kind(P.OPERATION_LOGS, "start_row_key", OperationLog)
-REPORTS = _Kind(P.REPORT_LOGS, "last_row_key", ReportLog)
+def _row_key(name: str) -> Callable[[str], Query]:
+    def query(cursor: str) -> Query:
+        if unpack_paid_cursor(cursor) is not None:
+            raise TuyaValidationError("this cursor is from the paid edition; pass edition='paid'")
+        return [(name, cursor)]
+
+    return query
+
+
+def _paid_query(cursor: str) -> Query:
+    unpacked = unpack_paid_cursor(cursor)
+    if unpacked is None:
+        raise TuyaValidationError("not a paid-edition cursor; pass the cursor of a paid page")
+    return [("last_row_key", unpacked[0]), ("last_event_time", str(unpacked[1]))]
+
+
+OPERATIONS = _Kind(P.OPERATION_LOGS, OperationLog, _row_key("start_row_key"))
+PAID_OPERATIONS = _Kind(
+    P.OPERATION_LOGS, OperationLog, _paid_query, lambda result, _: read_paid_cursor(result)
+)
+REPORTS = _Kind(P.REPORT_LOGS, ReportLog, _row_key("last_row_key"))
+
+
+def _operations(edition: LogEdition) -> _Kind[OperationLog]:
+    if edition not in QUERY_TYPES:
+        raise TuyaValidationError(f"edition must be 'free' or 'paid', got {edition!r}")
+    return PAID_OPERATIONS if edition == "paid" else OPERATIONS
+
+
+def _cursor(kind: _Kind[T], cursor: str | None) -> str | None:
+    """A caller's cursor, checked before any request (a paid cursor needs the paid edition)."""
+    checked = v.cursor(cursor)
+    if checked is not None:
+        kind.cursor_query(checked)
+    return checked
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _types(types: Iterable[LogType | int] | None) -> str:
@@ -62,8 +111,10 @@ def _types(types: Iterable[LogType | int] | None) -> str:
     return ",".join(dict.fromkeys(out))
 
 
-def _operation_filter(types: Iterable[LogType | int] | None, codes: Iterable[str] | None) -> Query:
-    query = [("type", _types(types))]
+def _operation_filter(
+    types: Iterable[LogType | int] | None, codes: Iterable[str] | None, edition: LogEdition
+) -> Query:
+    query = [("type", _types(types)), ("query_type", QUERY_TYPES[edition])]
     joined = v.codes(codes, required=False)
     return query if joined is None else [*query, ("codes", joined)]
 
@@ -106,7 +157,7 @@ class Logs(Resource):
         self, kind: _Kind[T], device_id: str, query: Query, cursor: str | None
     ) -> Page[T]:
         route = kind.route
-        full = [*query, (kind.cursor_param, cursor)] if cursor else query
+        full = [*query, *kind.cursor_query(cursor)] if cursor else query
         env = await self._pipeline.call(route, {"device_id": device_id}, full)
         result: Any = env.result
         if not isinstance(result, dict):
@@ -114,11 +165,9 @@ class Logs(Resource):
                 "expected a log page object", method=route.method, path=route.template
             )
         items = self._models(result.get("logs") or [], kind.model, route)
-        next_cursor, has_more = read_cursor(result, cursor)
-        total = result.get("total")
-        if not isinstance(total, int) or isinstance(total, bool):
-            total = None
-        return Page(tuple(items), next_cursor, has_more, total)
+        next_cursor, has_more = kind.read(result, cursor)
+        total, count = _int_or_none(result.get("total")), _int_or_none(result.get("count"))
+        return Page(tuple(items), next_cursor, has_more, total, count)
 
     def _paginator(
         self,
@@ -131,7 +180,7 @@ class Logs(Resource):
         device_id = v.device_id(device_id)
         return Paginator(
             lambda c: self._page(kind, device_id, query, c),
-            start_cursor=v.cursor(start_cursor),
+            start_cursor=_cursor(kind, start_cursor),
             max_items=_max_items(max_items),
         )
 
@@ -145,14 +194,17 @@ class Logs(Resource):
         codes: Iterable[str] | None = None,
         size: int = 100,
         cursor: str | None = None,
+        edition: LogEdition = "free",
     ) -> Page[OperationLog]:
         """``GET /v2.0/cloud/thing/{device_id}/logs``: one page of operation logs, newest first.
 
         ``types`` filters event types (all 10 by default); the window defaults to the last
-        7 days; ``cursor`` is a previous page's ``cursor``.
+        7 days; ``cursor`` is a previous page's ``cursor`` of the same ``edition``
+        (``"free"``: ``query_type=1``; ``"paid"``: ``query_type=2``).
         """
-        query = self._query(_operation_filter(types, codes), start, end, size)
-        return await self._page(OPERATIONS, v.device_id(device_id), query, v.cursor(cursor))
+        kind = _operations(edition)
+        query = self._query(_operation_filter(types, codes, edition), start, end, size)
+        return await self._page(kind, v.device_id(device_id), query, _cursor(kind, cursor))
 
     def iter_operations(
         self,
@@ -165,10 +217,13 @@ class Logs(Resource):
         size: int = 100,
         start_cursor: str | None = None,
         max_items: int | None = None,
+        edition: LogEdition = "free",
     ) -> Paginator[OperationLog]:
-        """Every operation log of the window, page by page (``GET …/logs``), newest first."""
-        query = self._query(_operation_filter(types, codes), start, end, size)
-        return self._paginator(OPERATIONS, device_id, query, start_cursor, max_items)
+        """Every operation log of the window, page by page (``GET …/logs``), newest first;
+        ``edition`` as in ``list_operations``."""
+        kind = _operations(edition)
+        query = self._query(_operation_filter(types, codes, edition), start, end, size)
+        return self._paginator(kind, device_id, query, start_cursor, max_items)
 
     async def list_reports(
         self,
@@ -236,11 +291,15 @@ class Logs(Resource):
         checkpoint: HarvestCheckpoint | None = None,
         on_error: OnError = "raise",
         progress: Callable[[HarvestProgress], None] | None = None,
+        edition: LogEdition = "free",
     ) -> Harvest[OperationLog]:
-        """Every operation log of many devices (``GET …/logs``); see ``harvest_reports``."""
-        query = self._query(_operation_filter(types, codes), start, end, size, checkpoint)
+        """Every operation log of many devices (``GET …/logs``); see ``harvest_reports``;
+        ``edition`` as in ``list_operations``."""
+        kind = _operations(edition)
+        filter_ = _operation_filter(types, codes, edition)
+        query = self._query(filter_, start, end, size, checkpoint)
         job = _Job(concurrency, checkpoint, on_error, progress)
-        return self._harvest(OPERATIONS, device_ids, query, job)
+        return self._harvest(kind, device_ids, query, job)
 
     def _harvest(
         self, kind: _Kind[T], device_ids: Iterable[str], query: Query, job: _Job
@@ -253,6 +312,8 @@ class Logs(Resource):
             raise TuyaValidationError(f"on_error must be 'raise' or 'skip', got {job.on_error!r}")
         params = dict(query)
         filter_ = ";".join(f"{k}={params[k]}" for k in ("type", "codes") if k in params)
+        if params.get("query_type") == QUERY_TYPES["paid"]:  # free checkpoints stay valid
+            filter_ += ";query_type=2"
         start_ms, end_ms = int(params["start_time"]), int(params["end_time"])
         cp = check_checkpoint(job.checkpoint, ids, start_ms, end_ms, filter_)
         self._pipeline.check_open()
