@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +93,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=float,
         default=60.0,
         help="duration of the soak test (default 60 s; nightly runs use 600)",
+    )
+    parser.addoption(
+        "--chaos",
+        default="120,6,3,1,4,40",
+        help="the CLI chaos harvest: devices,deleted,kills,days,concurrency,latency_ms "
+        "(default 120,6,3,1,4,40; the full run: 10000,50,20,7,16,5)",
+    )
+    parser.addoption(
+        "--token-share-seconds",
+        type=float,
+        default=12.0,
+        help="duration of the two-process shared-token test (default 12 s; 60 s for a long run)",
+    )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many real answers the conformance corpus held."""
+    corpus = Path(__file__).parent / "data" / "real"
+    answers = [p for p in corpus.glob("*.json") if not p.name.endswith(".expected.json")]
+    checked = [p for p in answers if p.with_suffix(".expected.json").exists()]
+    terminalreporter.write_line(
+        f"conformance corpus: {len(answers)} real answers, {len(checked)} with expected results"
     )
 
 

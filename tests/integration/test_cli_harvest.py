@@ -14,6 +14,9 @@ import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
+
+import pytest
 
 from tests.integration.test_cli import CLI, run
 from tuya_thing_async.emulator import FakeCloud, serve
@@ -79,6 +82,15 @@ def test_a_failed_device_is_listed_and_the_resume_file_guards_its_output(
     assert out.read_bytes() == data  # nothing lost, nothing repeated
 
 
+class Chaos(NamedTuple):
+    devices: float
+    deleted: float
+    kills: float
+    days: float
+    concurrency: float
+    latency_ms: float
+
+
 async def _cli(url: str, cloud: FakeCloud, *args: str) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUYA_")}
     env |= {
@@ -92,38 +104,43 @@ async def _cli(url: str, cloud: FakeCloud, *args: str) -> asyncio.subprocess.Pro
 
 
 async def test_deleted_devices_and_kill_9_resumes_lose_and_repeat_nothing(
-    tmp_path: Path,
+    tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """The production harvest in small: 120 devices, 6 deleted while it runs, 3 SIGKILLs at
-    random moments, resumed each time; compared with a clean run, record for record."""
+    """The production harvest in small (``--chaos`` scales it: by default 120 devices, 6
+    deleted while it runs, 3 SIGKILLs at random moments, resumed each time, 1 day, 4 at once,
+    40 ms latency); compared with a clean run, record for record."""
+    size = Chaos(*(float(x) for x in request.config.getoption("--chaos").split(",")))
     rng = random.Random(5)
-    cloud = FakeCloud.seeded(devices=120, seed=11, latency=0.04)
+    cloud = FakeCloud.seeded(devices=int(size.devices), seed=11, latency=size.latency_ms / 1000)
     ids = cloud.device_ids
     (tmp_path / "ids.txt").write_text("\n".join(ids))
     now = datetime.now(UTC).replace(microsecond=0)
-    window = ["--start", (now - timedelta(days=1)).isoformat(), "--end", now.isoformat()]
-    common = ["harvest", "--ids-file", str(tmp_path / "ids.txt"), "--quiet", *window]
-    common += ["--codes", "cur_power,battery_percentage", "--concurrency", "4"]
+    start = (now - timedelta(days=size.days)).isoformat()
+    common = ["harvest", "--ids-file", str(tmp_path / "ids.txt"), "--quiet", "--start", start]
+    common += ["--end", now.isoformat(), "--codes", "cur_power,battery_percentage"]
+    common += ["--concurrency", str(int(size.concurrency))]
     out, ckpt = tmp_path / "chaos.jsonl", tmp_path / "chaos.ckpt"
     resumable = [*common, "--out", str(out), "--checkpoint", str(ckpt)]
     async with serve(cloud) as url:
         clean = await _cli(url, cloud, *common, "--out", str(tmp_path / "clean.jsonl"))
         assert await clean.wait() == 0
-        deleted = ids[-6:]  # taken last: deleted before their turn
-        for kill in range(3):
+        total = (tmp_path / "clean.jsonl").stat().st_size
+        deleted = ids[-int(size.deleted) :]  # taken last: deleted before their turn
+        kills = int(size.kills)
+        for kill in range(kills):
             proc = await _cli(url, cloud, *resumable)
-            target = out.stat().st_size + rng.randint(20_000, 60_000) if out.exists() else 20_000
-            give_up = time.monotonic() + 60
+            target = total * (kill + rng.random()) / (kills + 1)
+            give_up = time.monotonic() + 600
             while not out.exists() or out.stat().st_size < target:
                 assert proc.returncode is None and time.monotonic() < give_up
                 await asyncio.sleep(0.01)
-            if kill == 1:
+            if kill == kills // 2:
                 for device_id in deleted:
                     del cloud.devices[device_id]
             proc.kill()
             assert await proc.wait() == -signal.SIGKILL
         final = await _cli(url, cloud, *resumable)
-        _, stderr = await asyncio.wait_for(final.communicate(), 120)
+        _, stderr = await asyncio.wait_for(final.communicate(), 3600)
     assert final.returncode == 1
     named = re.findall(r"failed: device (\S+): TuyaPermissionError: code 1106", stderr.decode())
     assert sorted(named) == sorted(deleted)

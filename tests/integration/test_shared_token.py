@@ -2,23 +2,29 @@
 project, so a refresh by one process invalidates the token the other holds. Each must
 recover (1010, then a renewal) without a single failed call.
 
-The issue asks for a 60 s run; the test runs 12 s, which spans two 5 s token lifetimes.
+The test runs 12 s by default (two 5 s token lifetimes); ``--token-share-seconds 60`` for a
+long run.
 """
 
 from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.integration.token_worker import run_processes
 from tuya_thing_async.emulator import FakeCloud, serve
 
-TTL, SECONDS, PROCESSES = 5, 12.0, 2
+TTL, PROCESSES = 5, 2
 
 
-async def test_two_processes_share_one_token_with_no_failed_call() -> None:
+async def test_two_processes_share_one_token_with_no_failed_call(
+    request: pytest.FixtureRequest,
+) -> None:
+    seconds = float(request.config.getoption("--token-share-seconds"))
     cloud = FakeCloud.seeded(devices=1, seed=5, token_ttl=TTL, latency=0.01)
     async with serve(cloud) as url:
-        end = time.time() + 1.0 + SECONDS  # the workers start within the first second
+        end = time.time() + 1.0 + seconds  # the workers start within the first second
         outputs = await run_processes(
             PROCESSES, url, cloud.access_id, cloud.access_secret, cloud.device_ids[0], end
         )
