@@ -6,7 +6,8 @@ after every page, for fleets of 100 to 100,000 devices (emulator in its own proc
   ``harvest.checkpoint.to_json()`` after every page, the first ``pages`` pages timed (client
   process CPU), so every fleet size is timed over the same number of pages;
 * CLI: ``tuya-thing harvest --ids-file ... --out ... --checkpoint ...`` over the whole fleet,
-  its CPU minus that of the same command for one device (start-up), per page.
+  its CPU minus that of the same command for one device (start-up), per 100 records written
+  (a full page; devices of different kinds report at different rates).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ async def library_cpu_per_page(info: dict[str, str], ids: list[str], pages: int)
         return (time.process_time() - began) / max(1, harvest.pages - 1) * 1e6
 
 
-def _cli_cpu(info: dict[str, str], ids: list[str], folder: Path) -> float:
+def _cli_cpu(info: dict[str, str], ids: list[str], folder: Path) -> tuple[float, int]:
     ids_file = folder / "ids.txt"
     ids_file.write_text("\n".join(ids))
     start, end = _window()
@@ -78,15 +79,18 @@ def _cli_cpu(info: dict[str, str], ids: list[str], folder: Path) -> float:
         capture_output=True,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with (folder / "out.jsonl").open("rb") as out:
+        records = sum(1 for _ in out)
     (folder / "out.jsonl").unlink()
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), records
 
 
 def cli_cpu_per_page(info: dict[str, str], ids: list[str]) -> float:
+    """CLI CPU per 100 records (a full page): fleets differ in records per device."""
     with tempfile.TemporaryDirectory() as tmp:
-        base = _cli_cpu(info, ids[:1], Path(tmp))
-        total = _cli_cpu(info, ids, Path(tmp))
-    return (total - base) / (len(ids) - 1) * 1e6
+        base, base_records = _cli_cpu(info, ids[:1], Path(tmp))
+        total, records = _cli_cpu(info, ids, Path(tmp))
+    return (total - base) / (records - base_records) * 100 * 1e6
 
 
 async def measure(
