@@ -115,7 +115,8 @@ async def test_deleted_devices_and_kill_9_resumes_lose_and_repeat_nothing(
     ids = cloud.device_ids
     (tmp_path / "ids.txt").write_text("\n".join(ids))
     now = datetime.now(UTC).replace(microsecond=0)
-    start = (now - timedelta(days=size.days)).isoformat()
+    # an hour inside the 7-day retention, so no record expires while the job runs
+    start = (now - timedelta(days=size.days) + timedelta(hours=1)).isoformat()
     common = ["harvest", "--ids-file", str(tmp_path / "ids.txt"), "--quiet", "--start", start]
     common += ["--end", now.isoformat(), "--codes", "cur_power,battery_percentage"]
     common += ["--concurrency", str(int(size.concurrency))]
