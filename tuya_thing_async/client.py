@@ -10,9 +10,8 @@ from urllib.parse import quote
 
 import aiohttp
 
-from ._call import Call
 from ._pipeline import CallPipeline, ClientStats
-from ._protocol import Route, encode_json
+from ._protocol import Route
 from ._transport import AiohttpTransport, Transport
 from .config import ClientSettings, Credentials, Region, resolve_base_url
 from .endpoints.devices import Devices
@@ -106,8 +105,7 @@ class TuyaClient:
         safe = verb in ("GET", "DELETE") if idempotent is None else idempotent
         encoded = quote(path, safe="/")
         route = Route(verb, encoded, safe, needs_token=not path.startswith("/v1.0/token"))
-        payload = b"" if body is None else encode_json(body)
-        return (await self._pipeline.run(Call(route, encoded, query, payload, safe))).result
+        return (await self._pipeline.call(route, params=query, body=body, idempotent=safe)).result
 
     async def aclose(self) -> None:
         """Close the client: calls in flight, and any later call, end with

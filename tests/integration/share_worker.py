@@ -37,15 +37,23 @@ async def main(url: str, access_id: str, secret: str, device_id: str, end: float
 
 
 async def run_processes(
-    processes: int, url: str, access_id: str, secret: str, device_id: str, end: float
+    processes: int,
+    url: str,
+    access_id: str,
+    secret: str,
+    device_id: str,
+    end: float,
+    *,
+    module: str = "tests.integration.share_worker",
 ) -> list[dict[str, Any]]:
-    """Start ``processes`` workers (this module) and return their outputs."""
+    """Start ``processes`` workers (``module``: this one by default) with the same arguments
+    and return their JSON outputs."""
     args = [url, access_id, secret, device_id, str(end)]
     workers = [
         await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.integration.share_worker",
+            module,
             *args,
             stdout=asyncio.subprocess.PIPE,
             cwd=Path(__file__).parents[2],

@@ -13,9 +13,9 @@ import json
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
+from tests.integration import share_worker
 from tuya_thing_async import Credentials, TuyaClient, TuyaError
 
 
@@ -41,19 +41,10 @@ async def main(url: str, access_id: str, secret: str, device_id: str, end: float
 async def run_processes(
     processes: int, url: str, access_id: str, secret: str, device_id: str, end: float
 ) -> list[dict[str, Any]]:
-    """Start ``processes`` workers (this module) and return their outputs."""
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.integration.token_worker",
-            *(url, access_id, secret, device_id, str(end)),
-            stdout=asyncio.subprocess.PIPE,
-            cwd=Path(__file__).parents[2],
-        )
-        for _ in range(processes)
-    ]
-    return [json.loads((await w.communicate())[0]) for w in workers]
+    """Start ``processes`` workers of this module and return their outputs."""
+    return await share_worker.run_processes(
+        processes, url, access_id, secret, device_id, end, module="tests.integration.token_worker"
+    )
 
 
 if __name__ == "__main__":
