@@ -70,10 +70,6 @@ def _from_seconds(value: Any, _: Any = None) -> datetime | None:
     return datetime.fromtimestamp(number, UTC)
 
 
-def _from_ms_hook(value: Any, _: Any = None) -> datetime:
-    return from_ms(value)
-
-
 # -- scalar hooks ----------------------------------------------------------------------------
 
 
@@ -208,23 +204,26 @@ def firmware_entries(result: Any) -> list[Any]:
 
 
 _REPORT_KEYS = frozenset({"code", "value", "event_time"})
+_SCALARS = (str, int, float, bool)
 
 
 def _report_log_hook(strict: bool) -> Callable[[Mapping[str, Any], Any], ReportLog]:
     """Report logs are the bulk of every harvest (a million records is a normal job), so their
-    hook is written by hand: about twice as fast as the generated one, same rules."""
+    hook is written by hand: several times faster than the generated one, same rules. The
+    time stays the integer Tuya sends; only a non-int time takes the slow path."""
 
     def structure(data: Mapping[str, Any], _: Any) -> ReportLog:
         if strict and not _REPORT_KEYS.issuperset(data):
             raise ValueError(f"unknown ReportLog fields: {sorted(set(data) - _REPORT_KEYS)}")
         value = data.get("value")
-        if value is not None and not isinstance(value, str | int | float | bool):
+        if value is not None and type(value) not in _SCALARS:
             value = _dp_value(value)
         code = data["code"]
+        ms = data["event_time"]
         return ReportLog(
-            code if isinstance(code, str) else str(code),
+            code if type(code) is str else str(code),
             value,
-            datetime.fromtimestamp(int(data["event_time"]) / 1000, UTC),
+            ms if type(ms) is int else _int(ms),
         )
 
     return structure
@@ -252,9 +251,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
         DeviceState, lambda d, _: DeviceState(frozen=int(_field(d, "state")) == 1)
     )
     conv.register_structure_hook(ReportLog, _report_log_hook(strict))
-    op_log = make_dict_structure_fn(
-        OperationLog, conv, event_time=override(struct_hook=_from_ms_hook)
-    )
+    op_log = make_dict_structure_fn(OperationLog, conv, event_time_ms=override(rename="event_time"))
 
     def structure_op_log(data: Mapping[str, Any], _: Any) -> OperationLog:
         data = dict(data)

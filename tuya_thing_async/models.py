@@ -1,15 +1,26 @@
 """Dumb, frozen data classes for what the Tuya cloud returns. All parsing lives in
-``_converter``; times are timezone-aware UTC datetimes."""
+``_converter``; times are timezone-aware UTC datetimes. Log records, of which a harvest reads
+millions, keep the integer epoch milliseconds Tuya sends (``event_time_ms``) and compute the
+datetime (``event_time``) only when it is read."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import attrs
 
 T = TypeVar("T")
+
+#: Field metadata of a ``*_ms`` time: the name of the property that reads it as a datetime
+#: (the command line writes that one).
+SHOWN_AS = "shown_as"
+
+
+def ms_datetime(ms: int) -> datetime:
+    """Epoch milliseconds as an aware UTC datetime."""
+    return datetime.fromtimestamp(ms / 1000, UTC)
 
 #: A data-point value as Tuya reports it (usually a string such as ``"true"`` or ``"1520"``).
 DPValue = str | int | float | bool | None
@@ -107,7 +118,7 @@ class OperationLog:
     by the paid edition (``query_type=2``), ``""`` otherwise.
     """
 
-    event_time: datetime
+    event_time_ms: int = attrs.field(metadata={SHOWN_AS: "event_time"})
     event_id: int
     event_type: LogType | None = None
     code: str = ""
@@ -116,6 +127,11 @@ class OperationLog:
     status: str = ""
     row: str = ""
 
+    @property
+    def event_time(self) -> datetime:
+        """When it happened (aware UTC)."""
+        return ms_datetime(self.event_time_ms)
+
 
 @attrs.frozen
 class ReportLog:
@@ -123,7 +139,12 @@ class ReportLog:
 
     code: str
     value: DPValue
-    event_time: datetime
+    event_time_ms: int = attrs.field(metadata={SHOWN_AS: "event_time"})
+
+    @property
+    def event_time(self) -> datetime:
+        """When it was reported (aware UTC)."""
+        return ms_datetime(self.event_time_ms)
 
 
 @attrs.frozen

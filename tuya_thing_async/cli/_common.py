@@ -21,6 +21,7 @@ from ..client import TuyaClient
 from ..config import ClientSettings, Credentials, Region
 from ..emulator import FakeCloud, serve
 from ..errors import TuyaConfigError
+from ..models import SHOWN_AS
 from . import _ui
 
 _RELATIVE = re.compile(r"-(\d+(?:\.\d+)?)([smhdw])")
@@ -178,11 +179,12 @@ async def connect(args: argparse.Namespace, **settings: Any) -> AsyncIterator[Co
 def jsonable(value: Any) -> Any:
     """attrs models, datetimes and enums as plain JSON values."""
     if attrs.has(type(value)):
-        return {
-            f.name: jsonable(getattr(value, f.name))
-            for f in attrs.fields(type(value))
-            if f.repr is not False
-        }
+        out = {}
+        for f in attrs.fields(type(value)):
+            if f.repr is not False:
+                name = f.metadata.get(SHOWN_AS, f.name)  # event_time_ms as event_time
+                out[name] = jsonable(getattr(value, name))
+        return out
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, enum.Enum):

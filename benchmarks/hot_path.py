@@ -1,0 +1,202 @@
+"""Client CPU on the hot path, SDK against a hand-signed aiohttp floor, same emulator (its own
+process, no latency), paired runs (SDK and floor alternate, the first round is dropped):
+
+* one harvested page of 100 report records: the SDK's fleet harvest (per-record stream, and the
+  page stream) against a floor that signs each request, decodes the JSON and follows the
+  cursor, both over the same devices at the same concurrency;
+* one ``devices.get``; one 20-ID batch of known devices (``get_many`` against one signed GET
+  of ``/v2.0/cloud/thing/batch``).
+
+The fan-out figures need no server: how long 1,000,000 pending devices take to start, and the
+consumer's cost per hand-off at 4 and at 256 workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from _common import MinimalClient, emulator_process, median, sdk_client
+
+from tuya_thing_async._fanout import fan_out
+from tuya_thing_async.emulator import FakeCloud
+
+CODES = "cur_power"
+
+
+def fleet_ids(devices: int) -> list[str]:
+    """The IDs of the emulator process's fleet (same seed), inverters and batteries only: they
+    report ``cur_power`` every 15 minutes, 7 full pages a week."""
+    fleet = FakeCloud.seeded(devices=devices, seed=7)
+    return [d.id for d in fleet.devices.values() if d.kind != "meter"]
+
+
+async def floor_harvest(
+    floor: MinimalClient, ids: list[str], start_ms: int, end_ms: int, concurrency: int
+) -> int:
+    """Page every device's report logs, ``concurrency`` devices at a time; returns pages."""
+    pending = list(reversed(ids))
+    pages = 0
+
+    async def worker() -> None:
+        nonlocal pages
+        while pending:
+            device = pending.pop()
+            cursor = None
+            while True:
+                query = {"codes": CODES, "end_time": end_ms, "size": 100, "start_time": start_ms}
+                if cursor:
+                    query["last_row_key"] = cursor
+                path = f"/v2.0/cloud/thing/{device}/report-logs?" + urlencode(sorted(query.items()))
+                result: Any = await floor.get(path)
+                pages += 1
+                if not result.get("has_more"):
+                    break
+                cursor = result["last_row_key"]
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return pages
+
+
+async def paired(
+    repeats: int, sides: dict[str, Callable[[], Awaitable[int]]]
+) -> dict[str, float]:
+    """Median client CPU (us) per unit of work of each side, run alternately."""
+    cpu: dict[str, list[float]] = {name: [] for name in sides}
+    for round_ in range(repeats + 1):
+        for name, run in sides.items():
+            began = time.process_time()
+            units = await run()
+            if round_:  # the first round warms up
+                cpu[name].append((time.process_time() - began) / units * 1e6)
+    return {name: median(values) for name, values in cpu.items()}
+
+
+async def measure_pages(
+    repeats: int, levels: tuple[int, ...] = (1, 16, 64), devices: int = 150
+) -> list[dict[str, float]]:
+    ids = fleet_ids(devices)
+    rows = []
+    with emulator_process(devices=devices) as info:
+        connector = aiohttp.TCPConnector(limit=max(levels))
+        async with (
+            aiohttp.ClientSession(connector=connector) as http,
+            sdk_client(info) as tuya,
+        ):
+            floor = MinimalClient(http, info)
+            await floor.login()
+            end = datetime.now(UTC)
+            start = end - timedelta(days=6, hours=23)
+            start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+            for level in levels:
+                subset = ids[: max(2 * level, 8)]
+
+                async def records(level: int = level, subset: list[str] = subset) -> int:
+                    harvest = tuya.logs.harvest_reports(
+                        subset, codes=[CODES], start=start, end=end, concurrency=level
+                    )
+                    async with harvest:
+                        async for _ in harvest:
+                            pass
+                    return harvest.pages
+
+                async def pages(level: int = level, subset: list[str] = subset) -> int:
+                    harvest = tuya.logs.harvest_reports(
+                        subset, codes=[CODES], start=start, end=end, concurrency=level
+                    )
+                    async with harvest:
+                        async for _ in harvest.iter_pages():
+                            pass
+                    return harvest.pages
+
+                async def bare(level: int = level, subset: list[str] = subset) -> int:
+                    return await floor_harvest(floor, subset, start_ms, end_ms, level)
+
+                r = await paired(repeats, {"records": records, "pages": pages, "floor": bare})
+                rows.append({"concurrency": level, **r})
+    return rows
+
+
+async def measure_calls(repeats: int, calls: int = 300) -> dict[str, float]:
+    """``devices.get`` and a 20-ID batch of known devices: CPU per call, SDK and floor."""
+    ids = fleet_ids(40)[:20]
+    batch_path = "/v2.0/cloud/thing/batch?device_ids=" + ",".join(ids)
+    get_path = f"/v2.0/cloud/thing/{ids[0]}"
+    concurrency = 16
+    with emulator_process(devices=40) as info:
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with (
+            aiohttp.ClientSession(connector=connector) as http,
+            sdk_client(info) as tuya,
+        ):
+            floor = MinimalClient(http, info)
+            await floor.login()
+            got = await tuya.devices.get_many(ids)
+            assert len(got.devices) == 20, "the batch must build 20 devices"
+
+            def times(call: Callable[[], Awaitable[object]], n: int) -> Callable[[], Any]:
+                async def run() -> int:
+                    async def worker() -> None:
+                        for _ in range(n // concurrency):
+                            await call()
+
+                    await asyncio.gather(*(worker() for _ in range(concurrency)))
+                    return n // concurrency * concurrency
+
+                return run
+
+            get = await paired(
+                repeats,
+                {
+                    "sdk": times(lambda: tuya.devices.get(ids[0]), calls),
+                    "floor": times(lambda: floor.get(get_path), calls),
+                },
+            )
+            batch = await paired(
+                repeats,
+                {
+                    "sdk": times(lambda: tuya.devices.get_many(ids), calls // 3),
+                    "floor": times(lambda: floor.get(batch_path), calls // 3),
+                },
+            )
+    return {
+        "get_sdk": get["sdk"],
+        "get_floor": get["floor"],
+        "batch_sdk": batch["sdk"],
+        "batch_floor": batch["floor"],
+    }
+
+
+async def _emit_pages(pages: int) -> Callable[[int, Callable[[int], Awaitable[None]]], Any]:
+    async def work(item: int, emit: Callable[[int], Awaitable[None]]) -> None:
+        for page in range(pages):
+            await emit(page)
+
+    return work
+
+
+async def measure_fanout(pending: int = 1_000_000, items: int = 20_000) -> dict[str, float]:
+    """Seconds until the first result with ``pending`` devices queued; consumer wall time per
+    hand-off (one emitted page) at 4 and 256 workers."""
+    work = await _emit_pages(1)
+    began = time.perf_counter()
+    outcomes = fan_out(range(pending), work, concurrency=16)
+    await outcomes.__anext__()
+    first = time.perf_counter() - began
+    await outcomes.aclose()
+    result = {"start_s": first}
+    for workers in (4, 256):
+        work = await _emit_pages(10)
+        runs = []
+        for _ in range(3):
+            began = time.perf_counter()
+            async for _ in fan_out(range(items // 10), work, concurrency=workers):
+                pass
+            runs.append((time.perf_counter() - began) / items * 1e6)
+        result[f"handoff_us_{workers}"] = median(runs)
+    return result
