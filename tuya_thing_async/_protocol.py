@@ -7,14 +7,13 @@ headers to send; the transport hands back status, headers and bytes to parse.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 from urllib.parse import quote
 
 import attrs
 
-from . import _signing
+from . import _json, _signing
 from .errors import (
     TuyaError,
     TuyaProtocolError,
@@ -248,23 +247,6 @@ def parse_response(
     raise error
 
 
-def _bounded_int(text: str) -> int | float:
-    """JSON integer hook: an integer over Python's digit limit for ``int()`` is read as a float
-    (as JavaScript reads every number), so one absurd number does not spoil the whole answer."""
-    limit = sys.get_int_max_str_digits()
-    return int(text) if not limit or len(text) <= limit else float(text)
-
-
-def _loads(text: str) -> Any:
-    """``json.loads``; only if an integer is over Python's digit limit, parse again bounded."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        raise
-    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
-        return json.loads(text, parse_int=_bounded_int)
-
-
 def _decode(body: bytes, content_type: str, status: int, method: str, template: str) -> Any:
     """JSON object of the body, None for a non-JSON error status, else TuyaProtocolError."""
     is_json = "json" in content_type.lower()
@@ -284,7 +266,7 @@ def _decode(body: bytes, content_type: str, status: int, method: str, template: 
             "empty response body", http_status=status, method=method, path=template
         )
     try:
-        data = _loads(body.decode("utf-8"))
+        data = _json.loads(body)
     except UnicodeDecodeError:
         reason = "response body is not valid UTF-8"
     except RecursionError:

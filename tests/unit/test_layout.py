@@ -21,6 +21,7 @@ PURE = [
     "_validation",
     "_call",
     "_skew",
+    "_json",
 ]
 CLIENT_SIDE = {"client", "_pipeline", "_protocol", "_transport", "_tokens", "_call", "_fanout"}
 #: The modules every call runs through, and the longest function they may have.
