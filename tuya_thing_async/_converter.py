@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.errors import ClassValidationError
 from cattrs.gen import make_dict_structure_fn, override
 
 from .errors import TuyaValidationError
@@ -164,20 +165,77 @@ def _snake(key: str) -> str:
     return _UPPER.sub(lambda m: "_" + m.group(0).lower(), key)
 
 
+def _snake_keys(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Device keys in snake_case; when a field comes in both casings, the snake_case one wins."""
+    joined = "".join(data)
+    if joined == joined.lower():  # the usual case: no camelCase key at all
+        return data
+    renamed = {_snake(k): v for k, v in data.items() if k != k.lower()}
+    renamed.update((k, v) for k, v in data.items() if k == k.lower())
+    return renamed
+
+
+def _no_location(device: Device) -> Device:
+    """When neither ``lat`` nor ``lon`` is a non-zero number there is no location."""
+    if not device.lat and not device.lon and (device.lat, device.lon) != (None, None):
+        return attrs.evolve(device, lat=None, lon=None)
+    return device
+
+
 def _device_hook(conv: cattrs.Converter) -> Callable[[Any, Any], Device]:
-    """Devices in either casing; when a field comes in both, the snake_case one wins. When
-    neither ``lat`` nor ``lon`` is a non-zero number there is no location: both are None."""
+    """Devices in either casing, by the generated function (strict mode: every rule checked)."""
     generated = make_dict_structure_fn(Device, conv)
 
     def structure(data: Any, _: Any) -> Device:
-        if isinstance(data, Mapping) and any(k != k.lower() for k in data):
-            renamed = {_snake(k): v for k, v in data.items() if k != k.lower()}
-            renamed.update((k, v) for k, v in data.items() if k == k.lower())
-            data = renamed
-        device = generated(data, Device)
-        if not device.lat and not device.lon and (device.lat, device.lon) != (None, None):
-            device = attrs.evolve(device, lat=None, lon=None)
-        return device
+        if isinstance(data, Mapping):
+            data = _snake_keys(data)
+        return _no_location(generated(data, Device))
+
+    return structure
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else value if type(value) is str else str(value)
+
+
+def _lenient_device_hook() -> Callable[[Any, Any], Device]:
+    """The production reading of a device, written out by hand (a batch builds 20 at a time):
+    the same result as the generated function in lenient mode, about three times faster.
+    A test compares the two on generated input."""
+    read_bool = _bool(strict=False)
+    read_float = _optional(_float, strict=False)
+
+    def structure(data: Any, _: Any) -> Device:
+        if not isinstance(data, Mapping):
+            raise TypeError("a device must be an object")
+        fields = _snake_keys(data)
+        if "id" not in fields:
+            raise ClassValidationError("While structuring Device", [KeyError("id")], Device)
+        get = fields.get
+        return _no_location(
+            Device(
+                _text(fields["id"]),
+                _text(get("name")),
+                _text(get("custom_name")),
+                _text(get("category")),
+                _text(get("product_id")),
+                _text(get("product_name")),
+                _text(get("model")),
+                _text(get("icon")),
+                _text(get("ip")),
+                _text(get("uuid")),
+                read_bool(fields["is_online"], bool) if "is_online" in fields else False,
+                read_bool(fields["sub"], bool) if "sub" in fields else False,
+                _text(get("time_zone")),
+                _opt_str(get("bind_space_id"), None),
+                read_float(get("lat"), None),
+                read_float(get("lon"), None),
+                _text(get("local_key")),
+                _from_seconds(get("active_time")),
+                _from_seconds(get("create_time")),
+                _from_seconds(get("update_time")),
+            )
+        )
 
     return structure
 
@@ -229,8 +287,9 @@ def _report_log_hook(strict: bool) -> Callable[[Mapping[str, Any], Any], ReportL
     return structure
 
 
-def make_converter(*, strict: bool = False) -> cattrs.Converter:
-    """Build the converter. ``strict`` rejects unknown fields."""
+def make_converter(*, strict: bool = False, hand_written: bool = True) -> cattrs.Converter:
+    """Build the converter. ``strict`` rejects unknown fields; lenient mode reads devices with
+    the hand-written hook unless ``hand_written`` is false (tests compare the two)."""
     conv = cattrs.Converter(forbid_extra_keys=strict)
     conv.register_structure_hook(str, _str_or_empty)
     conv.register_structure_hook(str | None, _opt_str)
@@ -246,7 +305,8 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     conv.register_structure_hook(LogType | None, _log_type)
     conv.register_structure_hook(DPValue, _dp_value)
 
-    conv.register_structure_hook(Device, _device_hook(conv))
+    fast = hand_written and not strict
+    conv.register_structure_hook(Device, _lenient_device_hook() if fast else _device_hook(conv))
     conv.register_structure_hook(
         DeviceState, lambda d, _: DeviceState(frozen=int(_field(d, "state")) == 1)
     )
