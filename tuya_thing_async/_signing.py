@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
@@ -25,9 +26,17 @@ def body_sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+#: Texts that percent-encoding leaves as they are (a value may also hold commas).
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~,-]*").fullmatch
+
+
 def encode_query(params: Query) -> str:
     """Percent-encode a query for the wire, in the given order (commas stay literal)."""
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe=',')}" for k, v in params)
+    return "&".join(
+        f"{k if _PLAIN_KEY(k) else quote(k, safe='')}={v if _PLAIN_VALUE(v) else quote(v, ',')}"
+        for k, v in params
+    )
 
 
 def canonical_url(path: str, params: Query) -> str:

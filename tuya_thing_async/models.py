@@ -22,6 +22,7 @@ def ms_datetime(ms: int) -> datetime:
     """Epoch milliseconds as an aware UTC datetime."""
     return datetime.fromtimestamp(ms / 1000, UTC)
 
+
 #: A data-point value as Tuya reports it (usually a string such as ``"true"`` or ``"1520"``).
 DPValue = str | int | float | bool | None
 
@@ -133,9 +134,13 @@ class OperationLog:
         return ms_datetime(self.event_time_ms)
 
 
-@attrs.frozen
+@attrs.define
 class ReportLog:
-    """One data-point report of ``GET /v2.0/cloud/thing/{device_id}/report-logs``."""
+    """One data-point report of ``GET /v2.0/cloud/thing/{device_id}/report-logs``.
+
+    The one model that is not frozen: a harvest builds millions of them, and a frozen
+    instance costs twice as much to build. Compare them with ``==``; ``key`` identifies one.
+    """
 
     code: str
     value: DPValue
@@ -145,6 +150,11 @@ class ReportLog:
     def event_time(self) -> datetime:
         """When it was reported (aware UTC)."""
         return ms_datetime(self.event_time_ms)
+
+    @property
+    def key(self) -> tuple[str, DPValue, int]:
+        """What identifies the report: code, value and time (hashable)."""
+        return (self.code, self.value, self.event_time_ms)
 
 
 @attrs.frozen

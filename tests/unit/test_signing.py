@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -150,3 +150,10 @@ def test_signed_string_matches_what_is_sent(
     assert request.headers["sign"] == expected
     if body is not None:
         assert json.loads(request.body) == body
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=6), st.text(max_size=10)), max_size=5))
+def test_the_wire_query_is_percent_encoded_like_quote(params: list[tuple[str, str]]) -> None:
+    expected = "&".join(f"{quote(k, safe='')}={quote(v, safe=',')}" for k, v in params)
+    assert _signing.encode_query(params) == expected

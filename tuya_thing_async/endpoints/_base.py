@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from .._converter import converter
+from .._converter import converter, list_reader
 from .._pipeline import CallPipeline
 from .._protocol import Envelope, Route
 from .._signing import Query
@@ -62,9 +62,8 @@ class Resource:
             raise TuyaProtocolError(
                 f"expected a list of {cls.__name__}", method=route.method, path=route.template
             )
-        hook = self._converter.get_structure_hook(cls)
         try:
-            return [hook(item, cls) for item in data]
+            return list_reader(self._converter, cls)(data)
         except Exception as exc:  # cattrs raises a variety (ClassValidationError, KeyError...)
             raise TuyaProtocolError(
                 f"unexpected {cls.__name__} shape in the answer ({type(exc).__name__})",

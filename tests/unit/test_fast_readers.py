@@ -1,4 +1,4 @@
-"""The hand-written lenient device reading gives what the cattrs-generated one gives."""
+"""The hand-written lenient readers (devices, report-log pages) match the generic ones."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tuya_thing_async import _converter
-from tuya_thing_async.models import Device
+from tuya_thing_async.models import Device, ReportLog
 
 FAST = _converter.LENIENT.get_structure_hook(Device)
 GENERATED = _converter.make_converter(hand_written=False).get_structure_hook(Device)
@@ -61,3 +61,53 @@ def test_a_real_shaped_device_reads_the_same() -> None:
         None,
         None,
     )
+
+
+REPORT = _converter.LENIENT.get_structure_hook(ReportLog)
+READ_PAGE = _converter.list_reader(_converter.LENIENT, ReportLog)
+ENTRY = st.dictionaries(
+    st.sampled_from(["code", "value", "event_time", "extra"]),
+    st.one_of(
+        VALUES,
+        st.integers(min_value=0, max_value=2**62),
+        st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    ),
+    max_size=4,
+)
+
+
+def _each(items: list[Any]) -> Any:
+    out = []
+    for item in items:
+        try:
+            out.append(REPORT(item, ReportLog))
+        except Exception:
+            return "error"
+    return out
+
+
+def _page(items: list[Any]) -> Any:
+    try:
+        return READ_PAGE(items)
+    except Exception:
+        return "error"
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            ENTRY,
+            st.builds(dict, code=st.just("p"), value=VALUES, event_time=st.integers(0, 2**50)),
+        ),
+        max_size=6,
+    )
+)
+def test_the_report_page_reader_matches_the_hook_entry_by_entry(items: list[Any]) -> None:
+    assert _page(items) == _each(items)
+
+
+def test_report_logs_identify_by_key() -> None:
+    (log,) = READ_PAGE([{"code": "cur_power", "value": "5", "event_time": 1700000000000}])
+    assert log.key == ("cur_power", "5", 1700000000000)
+    assert log == ReportLog("cur_power", "5", 1700000000000)
