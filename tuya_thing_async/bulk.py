@@ -90,17 +90,44 @@ async def run_batches(
     async def work(batch: tuple[str, ...], emit: Emit[BatchOutcome]) -> None:
         await emit(BatchOutcome(batch, _each_once(await fetch(batch), batch)))
 
-    outcomes = fan_out(batches(ids), work, concurrency=concurrency)
+    chunks = batches(ids)
+    outcomes = (
+        _single(chunks[0], work)  # one request: no workers to start (the usual bot call)
+        if len(chunks) == 1
+        else fan_out(chunks, work, concurrency=concurrency)
+    )
     async with aclosing(outcomes):
         async for outcome in outcomes:
             if isinstance(outcome, Failure):
-                error = outcome.error
-                if not isinstance(error, TuyaError) or is_job_wide(error):
-                    raise error
-                if mode is BulkMode.FAIL_FAST:
-                    raise TuyaBulkError(f"batch of {len(outcome.item)} device IDs failed", [error])
-                outcome = BatchOutcome(outcome.item, error)
-            yield outcome
+                yield _failed(outcome.item, outcome.error, mode)
+            else:
+                yield outcome
+
+
+async def _single(
+    batch: tuple[str, ...], work: Callable[[tuple[str, ...], Emit[BatchOutcome]], Awaitable[None]]
+) -> AsyncGenerator[BatchOutcome | Failure[tuple[str, ...]], None]:
+    """What ``fan_out`` yields for one batch, run in the caller's task."""
+    emitted: list[BatchOutcome | Failure[tuple[str, ...]]] = []
+
+    async def emit(outcome: BatchOutcome) -> None:
+        emitted.append(outcome)
+
+    try:
+        await work(batch, emit)
+    except Exception as error:  # yielded below, outside this block: nothing chained
+        emitted.append(Failure(batch, error))
+    for outcome in emitted:
+        yield outcome
+
+
+def _failed(batch: tuple[str, ...], error: Exception, mode: BulkMode) -> BatchOutcome:
+    """A failed batch as an outcome (partial mode), or the error to raise."""
+    if not isinstance(error, TuyaError) or is_job_wide(error):
+        raise error
+    if mode is BulkMode.FAIL_FAST:
+        raise TuyaBulkError(f"batch of {len(batch)} device IDs failed", [error])
+    return BatchOutcome(batch, error)
 
 
 def _each_once(devices: list[Device], batch: tuple[str, ...]) -> list[Device]:
