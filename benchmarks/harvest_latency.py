@@ -24,7 +24,8 @@ async def measure(
     ids = [d.id for d in fleet.devices.values() if d.kind != "meter"]
     rows = []
     with emulator_process(devices=devices, latency_ms=latency_ms, jitter_ms=jitter_ms) as info:
-        async with sdk_client(info, max_concurrency=max(max(levels), 16)) as tuya:
+        slots = max(max(levels), 16)  # the default 16 would cap concurrency 64
+        async with sdk_client(info, max_concurrency=slots) as tuya:
             await tuya.devices.get(ids[0])  # token
             for level in levels:
                 subset = ids[: 2 * level]
@@ -41,6 +42,7 @@ async def measure(
                 rows.append(
                     {
                         "concurrency": level,
+                        "max_concurrency": slots,
                         "pages_per_s": median(runs),
                         "bound": bound,
                         "ratio": median(runs) / bound,

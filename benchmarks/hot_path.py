@@ -63,9 +63,7 @@ async def floor_harvest(
     return pages
 
 
-async def paired(
-    repeats: int, sides: dict[str, Callable[[], Awaitable[int]]]
-) -> dict[str, float]:
+async def paired(repeats: int, sides: dict[str, Callable[[], Awaitable[int]]]) -> dict[str, float]:
     """Median client CPU (us) per unit of work of each side, run alternately."""
     cpu: dict[str, list[float]] = {name: [] for name in sides}
     for round_ in range(repeats + 1):
