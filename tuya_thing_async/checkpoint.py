@@ -26,12 +26,15 @@ KIND = "tuya_thing_async harvest checkpoint"
 
 @attrs.frozen
 class DevicePosition:
-    """A device in progress: the cursor of the page being delivered (None: its first page)
-    and how many records of that page were delivered."""
+    """A device in progress: the cursor of the page being delivered (None: its first page),
+    how many entries of that page were delivered (or dropped as repeats), and which later
+    entries of it repeat the page before (dropped again on resume, when that page is not
+    fetched again)."""
 
     device_id: str
     cursor: str | None = None
     skip: int = 0
+    repeats: tuple[int, ...] = ()
 
 
 @attrs.frozen
@@ -106,7 +109,13 @@ def _position(data: Any) -> DevicePosition:
     cursor = data.get("cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise TuyaValidationError("the harvest checkpoint holds an invalid cursor")
-    return DevicePosition(_field(data, "device_id", str), cursor, _count(data, "skip"))
+    repeats = data.get("repeats", [])
+    if not isinstance(repeats, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in repeats
+    ):
+        raise TuyaValidationError("the harvest checkpoint holds invalid repeat indices")
+    skip = _count(data, "skip")
+    return DevicePosition(_field(data, "device_id", str), cursor, skip, tuple(repeats))
 
 
 def _failure(data: Any) -> DeviceFailure:

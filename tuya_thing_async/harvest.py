@@ -16,7 +16,7 @@ harvest raises names its device (``error.device_id``).
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable, Sequence
 from contextlib import aclosing
 from typing import Any, Generic, Literal, TypeVar
 
@@ -35,7 +35,7 @@ from .errors import (
     is_job_wide,
 )
 from .models import Page
-from .pagination import OneShotStream, Paginator
+from .pagination import Dedupe, OneShotStream, Paginator
 
 T = TypeVar("T")
 FetchDevicePage = Callable[[str, str | None], Any]  # (device_id, cursor) -> Awaitable[Page[T]]
@@ -96,16 +96,33 @@ class _Walk:
 
     cursor: str | None = None
     skip: int = 0
+    #: Entries of the page at ``cursor`` that repeat an earlier record.
+    repeats: frozenset[int] = frozenset()
+
+    def position(self, device_id: str) -> DevicePosition:
+        later = tuple(sorted(i for i in self.repeats if i >= self.skip))
+        return DevicePosition(device_id, self.cursor, self.skip, later)
 
 
 @attrs.frozen
 class _DevicePage:
-    """A page of one device, the cursor it was requested with and the records to skip."""
+    """A page of one device, the cursor it was requested with, the entries to skip and those
+    that repeat an earlier record."""
 
     device_id: str
     cursor: str | None
     page: Page[Any]
     skip: int
+    repeats: frozenset[int]
+
+    def fresh(self) -> Sequence[int]:
+        """Indices of the entries still to deliver."""
+        indices = range(self.skip, len(self.page.items))
+        return [i for i in indices if i not in self.repeats] if self.repeats else indices
+
+
+def _walk_from(position: DevicePosition) -> _Walk:
+    return _Walk(position.cursor, position.skip, frozenset(position.repeats))
 
 
 class Harvest(OneShotStream, Generic[T]):
@@ -122,11 +139,12 @@ class Harvest(OneShotStream, Generic[T]):
         progress: Callable[[HarvestProgress], None] | None,
         stats: Callable[[], ClientStats],
         route: str,
+        key: Callable[[T], Hashable],
     ) -> None:
         self._ids = device_ids
         self._resumed = checkpoint
         self._taken = checkpoint.taken
-        self._walks = {p.device_id: _Walk(p.cursor, p.skip) for p in checkpoint.active}
+        self._walks = {p.device_id: _walk_from(p) for p in checkpoint.active}
         self._to_retry = {f.device_id: f for f in checkpoint.failed}
         self._failed: dict[str, DeviceFailure] = {}
         self._done = checkpoint.devices_done
@@ -136,6 +154,9 @@ class Harvest(OneShotStream, Generic[T]):
         self._progress = progress
         self._stats = stats
         self._route = route
+        self._key = key
+        #: Records dropped because the cloud repeated them.
+        self.duplicates = 0
         self.records = 0
         self.pages = 0
 
@@ -155,7 +176,7 @@ class Harvest(OneShotStream, Generic[T]):
     @property
     def checkpoint(self) -> HarvestCheckpoint:
         """A snapshot of the resume point: everything yielded so far counts as delivered."""
-        active = tuple(DevicePosition(d, w.cursor, w.skip) for d, w in self._walks.items())
+        active = tuple(w.position(d) for d, w in self._walks.items())
         return attrs.evolve(self._resumed, taken=self._taken, active=active, failed=self.failures)
 
     def _queue(self) -> list[str]:
@@ -168,18 +189,20 @@ class Harvest(OneShotStream, Generic[T]):
         if walk is None:
             failure = self._to_retry.pop(device_id, None)
             start = failure.position if failure else DevicePosition(device_id)
-            walk = self._walks[device_id] = _Walk(start.cursor, start.skip)
+            walk = self._walks[device_id] = _walk_from(start)
             self._taken += failure is None
         return walk
 
     async def _walk(self, device_id: str, emit: Emit[_DevicePage]) -> None:
         start = self._take(device_id)
-        cursor, skip = start.cursor, start.skip
+        cursor, skip, known = start.cursor, start.skip, start.repeats
         pages = Paginator(lambda c: self._fetch(device_id, c), start_cursor=cursor)
+        dedupe = Dedupe(self._key)
         async with pages:
             async for page in pages.pages():
-                await emit(_DevicePage(device_id, cursor, page, skip))
-                cursor, skip = page.cursor, 0
+                repeats = dedupe.repeats(page.items) | known
+                await emit(_DevicePage(device_id, cursor, page, skip, repeats))
+                cursor, skip, known = page.cursor, 0, frozenset()
 
     async def _outcomes(self) -> AsyncGenerator[_DevicePage, None]:
         """Each device page as it comes; failures set aside or raised."""
@@ -191,13 +214,15 @@ class Harvest(OneShotStream, Generic[T]):
                 else:
                     walk = self._walks[outcome.device_id]
                     walk.cursor, walk.skip = outcome.cursor, outcome.skip
+                    walk.repeats = outcome.repeats
                     yield outcome
 
     def _page_delivered(self, item: _DevicePage) -> None:
         self.pages += 1
+        self.duplicates += len(item.repeats)
         if item.page.has_more:
             walk = self._walks[item.device_id]
-            walk.cursor, walk.skip = item.page.cursor, 0
+            walk.cursor, walk.skip, walk.repeats = item.page.cursor, 0, frozenset()
         else:
             del self._walks[item.device_id]
             self._done += 1
@@ -209,7 +234,7 @@ class Harvest(OneShotStream, Generic[T]):
             async for item in outcomes:
                 device_id, items = item.device_id, item.page.items
                 walk = self._walks[device_id]
-                for index in range(item.skip, len(items)):
+                for index in item.fresh():
                     walk.skip = index + 1  # counted as delivered once yielded
                     self.records += 1
                     yield HarvestRecord(device_id, items[index])
@@ -219,8 +244,11 @@ class Harvest(OneShotStream, Generic[T]):
         outcomes = self._outcomes()
         async with aclosing(outcomes):
             async for item in outcomes:
-                records = item.page.items[item.skip :] if item.skip else item.page.items
-                self._walks[item.device_id].skip = len(item.page.items)
+                items = item.page.items
+                records: Sequence[Any] = items[item.skip :] if item.skip else items
+                if item.repeats:
+                    records = [items[i] for i in item.fresh()]
+                self._walks[item.device_id].skip = len(items)
                 self.records += len(records)
                 yield HarvestPage(item.device_id, records)
                 self._page_delivered(item)
@@ -235,7 +263,7 @@ class Harvest(OneShotStream, Generic[T]):
         walk = self._walks.pop(device_id)
         code = error.code if isinstance(error, TuyaAPIError) else None
         message = error.msg if isinstance(error, TuyaAPIError) else str(error)
-        position = DevicePosition(device_id, walk.cursor, walk.skip)
+        position = walk.position(device_id)
         failure = DeviceFailure(device_id, type(error).__name__, code, message, position)
         self._failed[device_id] = failure
         self._report()

@@ -15,15 +15,26 @@ import base64
 import binascii
 import copy
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Mapping,
+    Sequence,
+)
 from contextlib import aclosing
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
+
+import attrs
 
 from .errors import TuyaError, TuyaPaginationLoopError, TuyaProtocolError
 from .models import Page
 
 __all__ = [
+    "Dedupe",
     "OneShotStream",
     "Page",
     "Paginator",
@@ -105,6 +116,31 @@ def read_paid_cursor(result: Mapping[str, Any]) -> tuple[str | None, bool]:
     return paid_cursor(row, ms), True
 
 
+class Dedupe(Generic[T]):
+    """Finds the records the cloud repeats: a record whose ``key`` appeared earlier on the
+    same page or on the page before (where a cursor boundary repeats them). Memory: two pages
+    of keys."""
+
+    def __init__(self, key: Callable[[T], Hashable]) -> None:
+        self._key = key
+        self._previous: set[Hashable] = set()
+        #: Records found repeated so far.
+        self.found = 0
+
+    def repeats(self, items: Sequence[T]) -> frozenset[int]:
+        """Indices of the entries of the next page that repeat an earlier record."""
+        seen, previous, key = set(), self._previous, self._key
+        repeated = []
+        for index, item in enumerate(items):
+            k = key(item)
+            if k in seen or k in previous:
+                repeated.append(index)
+            seen.add(k)
+        self._previous = seen
+        self.found += len(repeated)
+        return frozenset(repeated)
+
+
 class OneShotStream:
     """Base of ``Paginator`` and ``Harvest``: iterated once, closed by ``async with`` (or
     ``aclose()``) so that ``break`` releases everything before the block exits."""
@@ -143,13 +179,24 @@ class Paginator(OneShotStream, Generic[T]):
     """
 
     def __init__(
-        self, fetch: FetchPage[T], *, start_cursor: str | None = None, max_items: int | None = None
+        self,
+        fetch: FetchPage[T],
+        *,
+        start_cursor: str | None = None,
+        max_items: int | None = None,
+        key: Callable[[T], Hashable] | None = None,
     ) -> None:
         self._fetch = fetch
         self.cursor = start_cursor
         self._max_items = max_items
+        self._dedupe = Dedupe(key) if key else None
         self.pages_fetched = 0
         self.items_yielded = 0
+
+    @property
+    def duplicates(self) -> int:
+        """Records dropped because the cloud repeated them (streams built with a ``key``)."""
+        return self._dedupe.found if self._dedupe else 0
 
     async def _walk(self) -> AsyncGenerator[Page[T], None]:
         seen: set[str] = set()
@@ -172,6 +219,9 @@ class Paginator(OneShotStream, Generic[T]):
             self.cursor = page.cursor if page.has_more else None
             if page.cursor:
                 seen.add(page.cursor)
+            if self._dedupe is not None and (repeats := self._dedupe.repeats(page.items)):
+                kept = tuple(x for i, x in enumerate(page.items) if i not in repeats)
+                page = attrs.evolve(page, items=kept)
             yield page
             if not page.has_more:
                 return

@@ -122,6 +122,14 @@ async def test_checkpoint_must_match(tuya: TuyaClient, cloud: FakeCloud) -> None
         pytest.param(lambda d: d.update(version=1), id="old-version"),
         pytest.param(lambda d: d.update(active=[{"device_id": "a", "skip": -2}]), id="skip"),
         pytest.param(lambda d: d.update(active=[{"device_id": 5}]), id="device"),
+        pytest.param(
+            lambda d: d.update(active=[{"device_id": "a", "skip": 0, "repeats": [-1]}]),
+            id="repeats",
+        ),
+        pytest.param(
+            lambda d: d.update(active=[{"device_id": "a", "skip": 0, "repeats": "1"}]),
+            id="repeats-type",
+        ),
         pytest.param(lambda d: d.update(failed=[{"device_id": "a"}]), id="failure"),
         pytest.param(lambda d: d.update(kind="other"), id="kind"),
     ],

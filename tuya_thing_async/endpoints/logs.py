@@ -9,8 +9,9 @@ cursor strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, Generic, Literal, TypeVar
 
 import attrs
@@ -54,6 +55,8 @@ class _Kind(Generic[T]):
     model: type[T]
     #: The query parameters that ask for the page after ``cursor`` (validates it too).
     cursor_query: Callable[[str], Query]
+    #: What identifies a record (a record the cloud repeats is dropped).
+    key: Callable[[T], Hashable]
     read: ReadCursor = read_cursor
 
 
@@ -73,11 +76,19 @@ def _paid_query(cursor: str) -> Query:
     return [("last_row_key", unpacked[0]), ("last_event_time", str(unpacked[1]))]
 
 
-OPERATIONS = _Kind(P.OPERATION_LOGS, OperationLog, _row_key("start_row_key"))
+def _itself(record: OperationLog) -> OperationLog:
+    return record  # frozen: hashable as it is
+
+
+OPERATIONS = _Kind(P.OPERATION_LOGS, OperationLog, _row_key("start_row_key"), _itself)
 PAID_OPERATIONS = _Kind(
-    P.OPERATION_LOGS, OperationLog, _paid_query, lambda result, _: read_paid_cursor(result)
+    P.OPERATION_LOGS,
+    OperationLog,
+    _paid_query,
+    _itself,
+    lambda result, _: read_paid_cursor(result),
 )
-REPORTS = _Kind(P.REPORT_LOGS, ReportLog, _row_key("last_row_key"))
+REPORTS = _Kind(P.REPORT_LOGS, ReportLog, _row_key("last_row_key"), attrgetter("key"))
 
 
 def _operations(edition: LogEdition) -> _Kind[OperationLog]:
@@ -182,6 +193,7 @@ class Logs(Resource):
             lambda c: self._page(kind, device_id, query, c),
             start_cursor=_cursor(kind, start_cursor),
             max_items=_max_items(max_items),
+            key=kind.key,
         )
 
     async def list_operations(
@@ -326,4 +338,5 @@ class Logs(Resource):
             progress=job.progress,
             stats=lambda: self._pipeline.stats,
             route=kind.route.key,
+            key=kind.key,
         )
