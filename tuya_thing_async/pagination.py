@@ -129,16 +129,22 @@ class Dedupe(Generic[T]):
 
     def repeats(self, items: Sequence[T]) -> frozenset[int]:
         """Indices of the entries of the next page that repeat an earlier record."""
-        seen, previous, key = set(), self._previous, self._key
+        keys = list(map(self._key, items))
+        seen = set(keys)
+        previous, self._previous = self._previous, seen
+        if len(seen) == len(keys) and seen.isdisjoint(previous):
+            return _NONE  # the usual page: nothing repeated
+        seen = set()
         repeated = []
-        for index, item in enumerate(items):
-            k = key(item)
+        for index, k in enumerate(keys):
             if k in seen or k in previous:
                 repeated.append(index)
             seen.add(k)
-        self._previous = seen
         self.found += len(repeated)
         return frozenset(repeated)
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 class OneShotStream:
