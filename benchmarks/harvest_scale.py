@@ -5,15 +5,15 @@ after every page, for fleets of 100 to 100,000 devices (emulator in its own proc
 * library: ``harvest_reports`` (6 days, about 6 pages a device) over the whole fleet's IDs,
   ``harvest.checkpoint.to_json()`` after every page, the first ``pages`` pages timed (client
   process CPU), so every fleet size is timed over the same number of pages;
-* CLI: ``tuya-thing harvest --ids-file ... --out ... --checkpoint ...`` over the whole fleet,
-  its user CPU minus that of the same command for one device (start-up), per 100 records
-  written (a full page; devices of different kinds report at different rates).
+* CLI: ``tuya-thing harvest --ids-file ... --out ... --checkpoint ...`` over the whole fleet
+  (6 days), its user CPU per 100 records written (a full page), read from ``/proc`` while it
+  runs between its 3,000th and 33,000th record, so start-up is not counted and every fleet
+  size is timed over the same amount of work.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,11 +24,6 @@ from pathlib import Path
 from _common import emulator_process, median, sdk_client
 
 from tuya_thing_async.emulator.seed import fleet_ids
-
-
-def _window() -> tuple[datetime, datetime]:
-    end = datetime.now(UTC) - timedelta(hours=1)
-    return end - timedelta(hours=20), end
 
 
 async def library_cpu_per_page(info: dict[str, str], ids: list[str], pages: int) -> float:
@@ -49,53 +44,60 @@ async def library_cpu_per_page(info: dict[str, str], ids: list[str], pages: int)
         return (time.process_time() - began) / max(1, harvest.pages - 1) * 1e6
 
 
-def _cli_cpu(info: dict[str, str], ids: list[str], folder: Path) -> tuple[float, int]:
-    ids_file = folder / "ids.txt"
-    ids_file.write_text("\n".join(ids))
-    start, end = _window()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tuya_thing_async",
-            "harvest",
-            "--ids-file",
-            str(ids_file),
-            "--codes",
-            "cur_power",
-            "--start",
-            start.isoformat(),
-            "--end",
-            end.isoformat(),
-            "--out",
-            str(folder / "out.jsonl"),
-            "--checkpoint",
-            str(folder / "out.ckpt"),
-            "--quiet",
-        ],
-        check=True,
-        env={**os.environ, **info},
-        capture_output=True,
-    )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with (folder / "out.jsonl").open("rb") as out:
-        records = sum(1 for _ in out)
-    (folder / "out.jsonl").unlink()
-    # user time: the kernel's cost of writing a larger file is not the checkpoint's
-    return after.ru_utime - before.ru_utime, records
+#: Records written before the CLI is timed (start-up and the first pages), then timed.
+CLI_WARMUP, CLI_TIMED = 3_000, 30_000
 
 
-def cli_cpu_per_page(info: dict[str, str], ids: list[str]) -> float:
-    """CLI CPU per 100 records (a full page): fleets differ in records per device."""
+def _user_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[11])  # utime, in clock ticks
+
+
+def _lines(path: Path) -> int:
+    try:
+        with path.open("rb") as out:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: out.read(1 << 20), b""))
+    except FileNotFoundError:
+        return 0
+
+
+def cli_cpu_per_page(info: dict[str, str], ids: list[str], timed: int = CLI_TIMED) -> float:
+    """User CPU of ``tuya-thing harvest`` per 100 records written (a full page), measured
+    while it runs, between the CLI_WARMUP-th and the (CLI_WARMUP + timed)-th record."""
+    end = datetime.now(UTC) - timedelta(hours=1)
+    start = end - timedelta(days=6)
     with tempfile.TemporaryDirectory() as tmp:
-        base, base_records = _cli_cpu(info, ids[:1], Path(tmp))
-        total, records = _cli_cpu(info, ids, Path(tmp))
-    return (total - base) / (records - base_records) * 100 * 1e6
+        folder = Path(tmp)
+        (folder / "ids.txt").write_text("\n".join(ids))
+        out = folder / "out.jsonl"
+        command = [
+            *(sys.executable, "-m", "tuya_thing_async", "harvest"),
+            *("--ids-file", str(folder / "ids.txt"), "--codes", "cur_power"),
+            *("--start", start.isoformat(), "--end", end.isoformat()),
+            *("--out", str(out), "--checkpoint", str(folder / "out.ckpt"), "--quiet"),
+        ]
+        proc = subprocess.Popen(command, env={**os.environ, **info}, stdout=subprocess.DEVNULL)
+        marks: list[tuple[int, int]] = []
+        try:
+            for goal in (CLI_WARMUP, CLI_WARMUP + timed):
+                while (written := _lines(out)) < goal:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"the CLI ended after {written} records")
+                    time.sleep(0.02)
+                marks.append((_user_ticks(proc.pid), written))
+        finally:
+            proc.kill()
+            proc.wait()
+    (t0, r0), (t1, r1) = marks
+    return (t1 - t0) / os.sysconf("SC_CLK_TCK") / (r1 - r0) * 100 * 1e6
 
 
 async def measure(
-    sizes: tuple[int, ...], pages: int, cli_sizes: tuple[int, ...], repeats: int = 1
+    sizes: tuple[int, ...],
+    pages: int,
+    cli_sizes: tuple[int, ...],
+    repeats: int = 1,
+    cli_timed: int = CLI_TIMED,
 ) -> dict[int, dict[str, float]]:
     """Median of ``repeats`` runs per fleet size."""
     rows: dict[int, dict[str, float]] = {}
@@ -106,6 +108,8 @@ async def measure(
             runs = [await library_cpu_per_page(info, ids, pages) for _ in range(repeats)]
             row = {"library_us": median(runs)}
             if size in cli_sizes:
-                row["cli_us"] = median([cli_cpu_per_page(env, ids) for _ in range(repeats)])
+                row["cli_us"] = median(
+                    [cli_cpu_per_page(env, ids, cli_timed) for _ in range(repeats)]
+                )
             rows[size] = row
     return rows

@@ -239,9 +239,11 @@ def rate_rows(smoke: bool, repeats: int) -> list[Row]:
 
 def scale_rows(smoke: bool, repeats: int) -> list[Row]:
     sizes = (100, 1_000) if smoke else (100, 1_000, 10_000, 100_000)
-    cli_sizes = (100,) if smoke else (100, 1_000, 10_000)
+    cli_sizes = (100,) if smoke else sizes
     r = asyncio.run(
-        harvest_scale.measure(sizes, 200 if smoke else 300, cli_sizes, 1 if smoke else 3)
+        harvest_scale.measure(
+            sizes, 200 if smoke else 300, cli_sizes, 1 if smoke else 3, 2_000 if smoke else 30_000
+        )
     )
     rows = []
     for key, label in (("library_us", "library"), ("cli_us", "CLI")):
