@@ -243,7 +243,7 @@ def scale_rows(smoke: bool, repeats: int) -> list[Row]:
     cli_sizes = (100,) if smoke else sizes
     r = asyncio.run(
         harvest_scale.measure(
-            sizes, 200 if smoke else 300, cli_sizes, 1 if smoke else 3, 2_000 if smoke else 30_000
+            sizes, 200 if smoke else 500, cli_sizes, 1 if smoke else 5, 2_000 if smoke else 30_000
         )
     )
     rows = []

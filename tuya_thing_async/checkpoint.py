@@ -49,6 +49,15 @@ class DeviceFailure:
     position: DevicePosition
 
 
+def _position_dict(position: DevicePosition) -> dict[str, Any]:
+    return {
+        "device_id": position.device_id,
+        "cursor": position.cursor,
+        "skip": position.skip,
+        "repeats": list(position.repeats),
+    }
+
+
 def fingerprint(device_ids: Sequence[str]) -> str:
     """A short hash of the device list, in order."""
     return hashlib.sha256("\n".join(device_ids).encode()).hexdigest()[:32]
@@ -73,8 +82,22 @@ class HarvestCheckpoint:
         return self.taken - len(self.active) - len(self.failed)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``to_json``."""
-        return {"kind": KIND, "version": VERSION, **attrs.asdict(self)}
+        """The JSON object of ``to_json`` (written out by hand: a job may take one per page)."""
+        return {
+            "kind": KIND,
+            "version": VERSION,
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "filter": self.filter,
+            "fleet": self.fleet,
+            "devices": self.devices,
+            "taken": self.taken,
+            "active": [_position_dict(p) for p in self.active],
+            "failed": [
+                {**attrs.asdict(f, recurse=False), "position": _position_dict(f.position)}
+                for f in self.failed
+            ],
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))

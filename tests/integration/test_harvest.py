@@ -7,10 +7,13 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 
 from tests.conftest import client_tasks
 from tuya_thing_async import (
+    DeviceFailure,
+    DevicePosition,
     HarvestCheckpoint,
     HarvestProgress,
     HarvestRecord,
@@ -237,3 +240,14 @@ async def test_page_stream_delivers_every_record_once_and_resumes(
     async with rest:
         tail = [key(item) async for item in rest]
     assert Counter(got[:delivered] + tail) == Counter(got)
+
+
+def test_checkpoint_json_holds_every_field_and_round_trips() -> None:
+    position = DevicePosition("a", "cursor-1", 3, (4, 7))
+    failure = DeviceFailure("b", "TuyaDeviceError", 1106, "gone", DevicePosition("b", None, 2))
+    checkpoint = HarvestCheckpoint(1, 2, "codes=x", "f" * 32, 5, 3, (position,), (failure,))
+    data = checkpoint.to_dict()
+    assert {k: v for k, v in data.items() if k not in ("kind", "version")} == json.loads(
+        json.dumps(attrs.asdict(checkpoint))
+    )
+    assert HarvestCheckpoint.from_json(checkpoint.to_json()) == checkpoint
