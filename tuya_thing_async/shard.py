@@ -69,6 +69,6 @@ def parse_shard(text: str) -> Shard:
         parsed = None
     if parsed is None:
         raise TuyaValidationError(f"shard {text!r} is not K/N, e.g. 0/4 (the first of 4)")
-    checked = check(parsed)
-    assert checked is not None
-    return checked
+    if not 0 <= parsed[0] < parsed[1]:
+        raise TuyaValidationError(f"shard {text!r}: K must be 0 to N-1 (K/N, e.g. 0/4)")
+    return Shard(*parsed)

@@ -37,6 +37,7 @@ __all__ = [
     "LostSpan",
     "archive_operations",
     "archive_reports",
+    "check_durations",
     "default_store",
 ]
 
@@ -52,10 +53,15 @@ def default_store(out: Path, shard: tuple[int, int] | None = None) -> Path:
     return out / f"archive-shard-{checked.k}-of-{checked.n}.sqlite"
 
 
-def _span(value: timedelta, name: str, *, most: timedelta) -> int:
-    if not isinstance(value, timedelta) or not timedelta(0) <= value < most:
-        raise TuyaValidationError(f"{name} must be a timedelta from 0 to {most}, got {value!r}")
-    return value // timedelta(milliseconds=1)
+def check_durations(lag: timedelta, margin: timedelta) -> tuple[int, int]:
+    """``lag`` (0 to under 1 day) and ``margin`` (0 to under 6 days) in milliseconds;
+    ``TuyaValidationError`` otherwise."""
+    out = []
+    for value, name, hours in ((lag, "lag", 24), (margin, "margin", 144)):
+        if not isinstance(value, timedelta) or not timedelta(0) <= value < timedelta(hours=hours):
+            raise TuyaValidationError(f"{name} must be >= 0 and < {hours} hours, got {value!r}")
+        out.append(value // timedelta(milliseconds=1))
+    return out[0], out[1]
 
 
 def _options(
@@ -73,6 +79,7 @@ def _options(
 ) -> Options:
     """Check every setting before any network I/O."""
     checked = check(shard)
+    lag_ms, margin_ms = check_durations(lag, margin)
     if isinstance(batch_records, bool) or not isinstance(batch_records, int) or batch_records < 1:
         raise TuyaValidationError(f"batch_records must be an int >= 1, got {batch_records!r}")
     return Options(
@@ -80,8 +87,8 @@ def _options(
         store=Path(store) if store is not None else default_store(Path(out), checked),
         writer=writer_for(format),
         now_ms=ms_of(now) if now is not None else int(tuya.settings.clock.time() * 1000),
-        lag_ms=_span(lag, "lag", most=timedelta(days=1)),
-        margin_ms=_span(margin, "margin", most=timedelta(days=6)),
+        lag_ms=lag_ms,
+        margin_ms=margin_ms,
         batch_records=batch_records,
         shard=checked,
         progress=progress,
