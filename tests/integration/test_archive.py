@@ -1,0 +1,172 @@
+"""Archive runs against an emulator whose clock moves by days: runs chain with no gap and no
+duplicate, a late run reports exactly what it could not archive, failed devices are retried,
+and Parquet reads back (pyarrow, DuckDB) equal to a direct harvest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import fast_settings
+from tests.integration.archive_support import CODES, MovingCloud, Row, jsonl_rows
+from tuya_thing_async import TuyaClient, TuyaConfigError, TuyaValidationError
+from tuya_thing_async.archive import LostSpan, archive_reports
+from tuya_thing_async.archive.layout import ms_of, time_of
+from tuya_thing_async.emulator import serve
+
+DAY_MS = 86_400_000
+LAG = timedelta(minutes=10)
+
+
+@pytest.fixture
+def moving() -> MovingCloud:
+    return MovingCloud(devices=6, days_ahead=12)
+
+
+@pytest.fixture
+async def tuya(moving: MovingCloud) -> AsyncIterator[TuyaClient]:
+    async with (
+        serve(moving.cloud) as url,
+        TuyaClient(
+            moving.cloud.credentials, base_url=url, insecure_http=True, settings=fast_settings()
+        ) as client,
+    ):
+        yield client
+
+
+def _listing(path: Path) -> list[Path]:
+    return list(path.iterdir())
+
+
+def parquet_rows(out: Path) -> Counter[Row]:
+    table = pq.read_table(out / "reports")  # hive partitions; hidden temporary files skipped
+    rows: Counter[Row] = Counter()
+    for r in table.to_pylist():
+        rows[Row(r["device_id"], r["code"], r["value"], ms_of(r["event_time"]))] += 1
+    return rows
+
+
+async def _run(tuya: TuyaClient, moving: MovingCloud, out: Path, **kw: Any) -> Any:
+    ids = kw.pop("ids", moving.cloud.device_ids)
+    return await archive_reports(tuya, ids, out=out, codes=CODES, now=moving.at, lag=LAG, **kw)
+
+
+async def test_three_daily_runs_chain_with_no_gap_and_no_duplicate(
+    tuya: TuyaClient, moving: MovingCloud, tmp_path: Path
+) -> None:
+    first_after = ms_of(moving.at) - 7 * DAY_MS + 3_600_000 - 1  # 1 h inside the retention
+    results = []
+    for day in range(3):
+        results.append(await _run(tuya, moving, tmp_path, format="parquet", batch_records=700))
+        if day < 2:
+            moving.advance(1)
+    last_end = ms_of(moving.at - LAG)
+    assert [r.end for r in results] == [moving.at - LAG - timedelta(days=d) for d in (2, 1, 0)]
+    assert all(not r.lost and not r.failures and r.jobs == 1 for r in results)
+    got = parquet_rows(tmp_path)
+    want = moving.rows(first_after, last_end)
+    assert max(got.values()) == 1 and got == want
+    assert sum(r.records for r in results) == sum(want.values())
+    assert sum(f.records for r in results for f in r.files) == sum(want.values())
+    again = await _run(tuya, moving, tmp_path, format="parquet")  # nothing new yet
+    assert again.records == 0 and again.jobs == 0
+
+
+async def test_a_run_after_a_nine_day_pause_reports_the_lost_span_exactly(
+    tuya: TuyaClient, moving: MovingCloud, tmp_path: Path
+) -> None:
+    first = await _run(tuya, moving, tmp_path)
+    moving.advance(9)
+    late = await _run(tuya, moving, tmp_path)
+    floor = moving.at - timedelta(days=7) + timedelta(hours=1)
+    assert late.lost == (LostSpan(first.end + timedelta(milliseconds=1), floor, 6),)
+    got = jsonl_rows(tmp_path)
+    want = moving.rows(ms_of(first.end) - 7 * DAY_MS + 3_600_000 + 600_000 - 1, ms_of(first.end))
+    want += moving.rows(ms_of(floor) - 1, ms_of(late.end))
+    assert got == want and max(got.values()) == 1
+    lost = moving.rows(ms_of(first.end), ms_of(floor) - 1)
+    assert sum(lost.values()) > 0 and not set(lost) & set(got)
+
+
+async def test_a_failed_device_is_retried_by_the_next_run(
+    tuya: TuyaClient, moving: MovingCloud, tmp_path: Path
+) -> None:
+    ids = moving.cloud.device_ids
+    victim = ids[2]
+    record = moving.cloud.devices[victim]
+    del moving.cloud.devices[victim]  # 1106 while it is gone
+    first = await _run(tuya, moving, tmp_path, ids=ids)
+    assert [(f.device_id, f.code) for f in first.failures] == [(victim, 1106)]
+    moving.cloud.devices[victim] = record
+    moving.advance(1)
+    second = await _run(tuya, moving, tmp_path, ids=ids)
+    assert not second.failures and second.resumed == 1 and second.jobs == 2
+    after = ms_of(first.end) - 7 * DAY_MS + 3_600_000 + 600_000 - 1
+    edge = moving.at - timedelta(days=7)  # the victim's oldest records expired meanwhile
+    assert second.lost == (LostSpan(time_of(after + 1), edge, 1),)
+    got = jsonl_rows(tmp_path)
+    want = moving.rows(after, ms_of(second.end)) - moving.rows(after, ms_of(edge) - 1, [victim])
+    assert got == want and max(got.values()) == 1
+
+
+async def test_parquet_reads_back_with_pyarrow_and_duckdb_equal_to_a_direct_harvest(
+    tuya: TuyaClient, moving: MovingCloud, tmp_path: Path
+) -> None:
+    result = await _run(tuya, moving, tmp_path, format="parquet", batch_records=1000)
+    start = moving.at - timedelta(days=7) + timedelta(hours=1)
+    harvest = tuya.logs.harvest_reports(
+        moving.cloud.device_ids, codes=CODES, start=start, end=result.end
+    )
+    async with harvest:
+        direct = Counter(
+            [
+                Row(i.device_id, i.record.code, str(i.record.value), ms_of(i.record.event_time))
+                async for i in harvest
+            ]
+        )
+    assert sum(direct.values()) == result.records > 1000
+    assert parquet_rows(tmp_path) == direct
+    schema = pq.read_schema(result.files[0].path)
+    assert schema.field("event_time").type == pa.timestamp("ms", "UTC")
+    assert schema.field("value").type == pa.string()
+    glob = f"{tmp_path}/reports/*/*.parquet"
+    query = f"SELECT device_id, code, value, epoch_ms(event_time), date FROM read_parquet('{glob}')"
+    rows = duckdb.sql(query).fetchall()
+    assert Counter(Row(*r[:4]) for r in rows) == direct
+    assert all(str(r[4]) == time_of(r[3]).date().isoformat() for r in rows)  # hive partition
+    per_code = dict(duckdb.sql(f"SELECT code, count(*) FROM '{glob}' GROUP BY code").fetchall())
+    assert per_code == dict(Counter(r.code for r in direct.elements()))
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "text"),
+    [
+        pytest.param({"shard": (3, 2)}, TuyaValidationError, "0 <= index < count", id="shard"),
+        pytest.param({"lag": timedelta(-1)}, TuyaValidationError, "lag must be", id="lag"),
+        pytest.param({"margin": timedelta(days=7)}, TuyaValidationError, "margin", id="margin"),
+        pytest.param({"format": "csv"}, TuyaConfigError, "'jsonl' or 'parquet'", id="format"),
+        pytest.param({"batch_records": 0}, TuyaValidationError, "batch_records", id="batch"),
+        pytest.param({"codes": []}, TuyaValidationError, "codes", id="codes"),
+    ],
+)
+async def test_bad_settings_are_refused_before_any_request(
+    tuya: TuyaClient,
+    moving: MovingCloud,
+    tmp_path: Path,
+    settings: dict[str, Any],
+    error: type[Exception],
+    text: str,
+) -> None:
+    options: dict[str, Any] = {"out": tmp_path, "codes": CODES, **settings}
+    with pytest.raises(error, match=text) as caught:
+        await archive_reports(tuya, moving.cloud.device_ids, **options)
+    assert len(str(caught.value).splitlines()) == 1
+    assert sum(moving.cloud.hits.values()) == 0 and not _listing(tmp_path)
