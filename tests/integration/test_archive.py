@@ -21,6 +21,7 @@ from tuya_thing_async import TuyaClient, TuyaConfigError, TuyaValidationError
 from tuya_thing_async.archive import LostSpan, archive_reports
 from tuya_thing_async.archive.layout import ms_of, time_of
 from tuya_thing_async.emulator import serve
+from tuya_thing_async.shard import select
 
 DAY_MS = 86_400_000
 LAG = timedelta(minutes=10)
@@ -170,3 +171,20 @@ async def test_bad_settings_are_refused_before_any_request(
         await archive_reports(tuya, moving.cloud.device_ids, **options)
     assert len(str(caught.value).splitlines()) == 1
     assert sum(moving.cloud.hits.values()) == 0 and not _listing(tmp_path)
+
+
+async def test_a_sharded_harvest_walks_only_its_devices(
+    tuya: TuyaClient, moving: MovingCloud
+) -> None:
+    ids = moving.cloud.device_ids
+    with pytest.raises(TuyaValidationError, match="shard"):
+        tuya.logs.harvest_reports(ids, codes=CODES, shard=(4, 4))
+    assert sum(moving.cloud.hits.values()) == 0
+    seen: set[str] = set()
+    for k in range(3):
+        harvest = tuya.logs.harvest_reports(ids, codes=CODES, start=moving.at - LAG, shard=(k, 3))
+        async with harvest:
+            devices = {page.device_id async for page in harvest.iter_pages()}
+        assert devices == set(select(ids, (k, 3))) and not devices & seen
+        seen |= devices
+    assert seen == set(ids)

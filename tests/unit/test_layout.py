@@ -21,6 +21,10 @@ PURE = [
     "_validation",
     "_call",
     "_skew",
+    "shard",
+    "archive/layout",
+    "archive/schema",
+    "archive/results",
 ]
 CLIENT_SIDE = {"client", "_pipeline", "_protocol", "_transport", "_tokens", "_call", "_fanout"}
 #: The modules every call runs through, and the longest function they may have.

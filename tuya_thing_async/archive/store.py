@@ -100,19 +100,28 @@ class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _lock(path.with_name(path.name + ".lock"))
+        self._db = sqlite3.connect(path, isolation_level=None)
         try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            with self._transaction():
-                for statement in filter(str.strip, SCHEMA.split(";")):
-                    self._db.execute(statement)
-                self.id = self._meta("store_id", secrets.token_hex(4))
-                version = self._meta("schema", SCHEMA_VERSION)
+            self.id = self._setup()
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise TuyaConfigError(f"{path} is not a usable archive store: {exc}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self) -> str:
+        """Create the tables (if new); the store's ID. Checks the schema version."""
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        with self._transaction():
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                self._db.execute(statement)
+            store_id = self._meta("store_id", secrets.token_hex(4))
+            version = self._meta("schema", SCHEMA_VERSION)
         if version != SCHEMA_VERSION:
-            raise TuyaConfigError(f"{path}: store schema {version} is not supported")
+            raise TuyaConfigError(f"the archive store's schema {version} is not supported")
+        return store_id
 
     def __enter__(self) -> Store:
         return self
