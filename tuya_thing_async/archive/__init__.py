@@ -75,7 +75,6 @@ def _options(
     margin: timedelta,
     shard: tuple[int, int] | None,
     batch_records: int,
-    progress: Callable[[HarvestProgress], None] | None,
 ) -> Options:
     """Check every setting before any network I/O."""
     checked = check(shard)
@@ -91,7 +90,6 @@ def _options(
         margin_ms=margin_ms,
         batch_records=batch_records,
         shard=checked,
-        progress=progress,
     )
 
 
@@ -134,7 +132,6 @@ async def archive_reports(
         margin=margin,
         shard=shard,
         batch_records=batch_records,
-        progress=progress,
     )
 
     def start(
@@ -180,7 +177,6 @@ async def archive_operations(
         margin=margin,
         shard=shard,
         batch_records=batch_records,
-        progress=progress,
     )
 
     def start(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,12 @@ import anyio
 import attrs
 
 from ..checkpoint import DeviceFailure, HarvestCheckpoint
+from ..endpoints.logs import RETENTION
 from ..errors import TuyaConfigError
-from ..harvest import Harvest, HarvestPage, HarvestProgress, HarvestRecord
+from ..harvest import Harvest, HarvestPage, HarvestRecord
 from ..shard import Shard
 from .layout import (
+    MS,
     Gap,
     day_of,
     file_name,
@@ -45,8 +47,8 @@ from .schema import LogKind
 from .store import Job, JobEnd, Store, StoredFile
 from .writers import Writer
 
-RETENTION_MS = 7 * 86_400_000
-DAY_MS = 86_400_000
+RETENTION_MS = RETENTION // MS
+DAY_MS = timedelta(days=1) // MS
 #: (device IDs, checkpoint, start, end) -> a harvest with ``on_error="skip"``.
 StartHarvest = Callable[
     [Sequence[str], HarvestCheckpoint | None, datetime | None, datetime | None], Harvest[Any]
@@ -74,7 +76,6 @@ class Options:
     margin_ms: int
     batch_records: int
     shard: Shard | None
-    progress: Callable[[HarvestProgress], None] | None
 
     @property
     def end_ms(self) -> int:

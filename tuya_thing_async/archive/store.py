@@ -225,7 +225,11 @@ class Store:
             "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?)",
             [(job.stream, f.device_id, job.id, f.error, f.code, f.message) for f in end.failures],
         )
-        self._db.execute("UPDATE jobs SET open = ? WHERE id = ?", (int(bool(failed)), job.id))
+        if failed:  # kept open: the next run retries the failed devices from the checkpoint
+            return
+        self._db.execute(  # a closed job keeps its window and counts, not its device list
+            "UPDATE jobs SET open = 0, devices = '', checkpoint = '' WHERE id = ?", (job.id,)
+        )
 
     def hidden_files(self) -> list[StoredFile]:
         """Files recorded but not yet renamed into place (a run stopped in between)."""
