@@ -13,7 +13,10 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.integration.archive_support import CODES, MovingCloud, jsonl_rows
+from tests.integration.test_cli import run
 from tests.integration.test_cli_harvest import _cli
 from tuya_thing_async.archive.layout import ms_of
 from tuya_thing_async.archive.store import Store
@@ -115,3 +118,24 @@ async def test_four_shard_processes_equal_one_process_with_no_device_in_two(
         assert devices == set(select(moving.cloud.device_ids, (k, 4)))
         owners.update(devices)
     assert set(owners) == {r.device_id for r in want} and max(owners.values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(["--shard", "3/2"], "K must be 0 to N-1", id="shard"),
+        pytest.param(["--shard-count", "4"], "needs JOB_COMPLETION_INDEX", id="no-index"),
+        pytest.param(["--lag", "3x"], "is not a duration", id="lag-text"),
+        pytest.param(["--lag", "2d"], "lag must be >= 0 and < 24 hours", id="lag-range"),
+        pytest.param(["--batch-records", "0"], "--batch-records must be at least 1", id="batch"),
+    ],
+)
+def test_bad_options_fail_in_one_line_before_any_request(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    args = ["archive", "dev1", "--codes", "cur_power", "--out", str(tmp_path / "a"), *extra]
+    done = run(*args, env={"TUYA_BASE_URL": "http://127.0.0.1:9", "TUYA_ACCESS_ID": "x"})
+    assert done.returncode == 2 and message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "a").exists()
+    indexed = run(*args[:6], "--shard-count", "4", env={"JOB_COMPLETION_INDEX": "4"})
+    assert indexed.returncode == 2 and "K must be 0 to N-1" in indexed.stderr

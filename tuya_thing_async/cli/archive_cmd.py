@@ -66,6 +66,12 @@ def _check(args: argparse.Namespace) -> None:
         raise TuyaConfigError("give device IDs or --all, not both")
     if bool(args.codes) == bool(args.operations):
         raise TuyaConfigError("give either --codes (report logs) or --operations")
+    for option, value in (
+        ("--concurrency", args.concurrency),
+        ("--batch-records", args.batch_records),
+    ):
+        if value < 1:
+            raise TuyaConfigError(f"{option} must be at least 1, got {value}")
 
 
 async def run_archive(args: argparse.Namespace) -> int:
