@@ -4,6 +4,7 @@ and Parquet reads back (pyarrow, DuckDB) equal to a direct harvest."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -18,7 +19,7 @@ import pytest
 from tests.conftest import fast_settings
 from tests.integration.archive_support import CODES, MovingCloud, Row, jsonl_rows
 from tuya_thing_async import TuyaClient, TuyaConfigError, TuyaValidationError
-from tuya_thing_async.archive import LostSpan, archive_reports
+from tuya_thing_async.archive import LostSpan, archive_operations, archive_reports
 from tuya_thing_async.archive.layout import ms_of, time_of
 from tuya_thing_async.emulator import serve
 from tuya_thing_async.shard import select
@@ -188,3 +189,40 @@ async def test_a_sharded_harvest_walks_only_its_devices(
         assert devices == set(select(ids, (k, 3))) and not devices & seen
         seen |= devices
     assert seen == set(ids)
+
+
+async def test_files_committed_but_not_renamed_are_shown_and_strays_dropped(
+    tuya: TuyaClient, moving: MovingCloud, tmp_path: Path
+) -> None:
+    """A kill between the commit and the rename, and one before the commit: the next run
+    renames the committed file into place and deletes the uncommitted one."""
+    first = await _run(tuya, moving, tmp_path, batch_records=500)
+    committed = first.files[-1].path
+    hidden = committed.with_name(f".{committed.name}.tmp")
+    committed.rename(hidden)
+    with sqlite3.connect(tmp_path / "archive.sqlite") as db:
+        db.execute("UPDATE files SET visible = 0 WHERE path LIKE ?", (f"%{committed.name}",))
+    stray = hidden.with_name(hidden.name.replace("-00", "-99", 1))
+    stray.write_text('{"device_id": "never committed"}\n')
+    moving.advance(1)
+    second = await _run(tuya, moving, tmp_path)
+    assert committed.exists() and not hidden.exists() and not stray.exists()
+    after = ms_of(first.end) - 7 * DAY_MS + 3_600_000 + 600_000 - 1
+    assert jsonl_rows(tmp_path) == moving.rows(after, ms_of(second.end))
+
+
+async def test_operation_logs_archive_equal_a_direct_harvest(
+    tuya: TuyaClient, moving: MovingCloud, tmp_path: Path
+) -> None:
+    ids = moving.cloud.device_ids
+    result = await archive_operations(tuya, ids, out=tmp_path, now=moving.at, format="parquet")
+    start = moving.at - timedelta(days=7) + timedelta(hours=1)
+    harvest = tuya.logs.harvest_operations(ids, start=start, end=result.end)
+    async with harvest:
+        direct = Counter(
+            [(i.device_id, i.record.event_id, ms_of(i.record.event_time)) async for i in harvest]
+        )
+    rows = pq.read_table(tmp_path / "operations").to_pylist()
+    got = Counter((r["device_id"], r["event_id"], ms_of(r["event_time"])) for r in rows)
+    assert got == direct and sum(direct.values()) == result.records > 100
+    assert {r["event_type"] for r in rows} >= {"online", "offline", "dp_report"}
