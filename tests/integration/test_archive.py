@@ -57,8 +57,8 @@ def parquet_rows(out: Path) -> Counter[Row]:
 
 
 async def _run(tuya: TuyaClient, moving: MovingCloud, out: Path, **kw: Any) -> Any:
-    ids = kw.pop("ids", moving.cloud.device_ids)
-    return await archive_reports(tuya, ids, out=out, codes=CODES, now=moving.at, lag=LAG, **kw)
+    ids, now = kw.pop("ids", moving.cloud.device_ids), kw.pop("now", moving.at)
+    return await archive_reports(tuya, ids, out=out, codes=CODES, now=now, lag=LAG, **kw)
 
 
 async def test_three_daily_runs_chain_with_no_gap_and_no_duplicate(
@@ -226,3 +226,22 @@ async def test_operation_logs_archive_equal_a_direct_harvest(
     got = Counter((r["device_id"], r["event_id"], ms_of(r["event_time"])) for r in rows)
     assert got == direct and sum(direct.values()) == result.records > 100
     assert {r["event_type"] for r in rows} >= {"online", "offline", "dp_report"}
+
+
+async def test_windows_that_end_exactly_on_a_record_chain_without_repeating_it(
+    tuya: TuyaClient, moving: MovingCloud, tmp_path: Path
+) -> None:
+    """The cloud's window bounds are both inclusive (as the emulator's): a run ending on a
+    record's millisecond keeps it, the next one, asked from that millisecond, drops it."""
+    device = moving.cloud.device_ids[0]
+    reports = moving.cloud.devices.peek(device).reports
+    times = sorted(t for t, _, code, _ in reports if code in CODES and t < ms_of(moving.at))
+    on_a, after_b = times[-40], times[-20] - 1  # end on record A; end just before record B
+    ends = []
+    for end_ms in (on_a, after_b, None):
+        now = moving.at if end_ms is None else time_of(end_ms) + LAG
+        ends.append((await _run(tuya, moving, tmp_path, ids=[device], now=now)).end)
+    assert ends[:2] == [time_of(on_a), time_of(after_b)]
+    got = jsonl_rows(tmp_path)
+    first_after = on_a + 600_000 - 7 * DAY_MS + 3_600_000 - 1
+    assert got == moving.rows(first_after, ms_of(ends[2]), [device]) and max(got.values()) == 1
