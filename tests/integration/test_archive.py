@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,7 @@ async def test_parquet_reads_back_with_pyarrow_and_duckdb_equal_to_a_direct_harv
         pytest.param({"format": "csv"}, TuyaConfigError, "'jsonl' or 'parquet'", id="format"),
         pytest.param({"batch_records": 0}, TuyaValidationError, "batch_records", id="batch"),
         pytest.param({"codes": []}, TuyaValidationError, "codes", id="codes"),
+        pytest.param({"now": datetime(2026, 1, 1)}, TuyaValidationError, "aware", id="naive"),
     ],
 )
 async def test_bad_settings_are_refused_before_any_request(

@@ -81,6 +81,8 @@ def _options(
     lag_ms, margin_ms = check_durations(lag, margin)
     if isinstance(batch_records, bool) or not isinstance(batch_records, int) or batch_records < 1:
         raise TuyaValidationError(f"batch_records must be an int >= 1, got {batch_records!r}")
+    if now is not None and (not isinstance(now, datetime) or now.utcoffset() is None):
+        raise TuyaValidationError("now must be a timezone-aware datetime, e.g. datetime.now(UTC)")
     return Options(
         out=Path(out),
         store=Path(store) if store is not None else default_store(Path(out), checked),
