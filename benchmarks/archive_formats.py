@@ -31,8 +31,7 @@ from tuya_thing_async.models import ReportLog
 PER_FILE = 100_000
 CODES = ("cur_power", "pv_power", "battery_percentage", "energy_today")
 JSON_COLUMNS = (
-    "{'device_id': 'VARCHAR', 'code': 'VARCHAR', 'value': 'VARCHAR', "
-    "'event_time': 'TIMESTAMPTZ'}"
+    "{'device_id': 'VARCHAR', 'code': 'VARCHAR', 'value': 'VARCHAR', 'event_time': 'TIMESTAMPTZ'}"
 )
 
 
