@@ -21,6 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+import archive_formats  # noqa: E402
 import bulk_details  # noqa: E402
 import emulator_throughput  # noqa: E402
 import harvest_latency  # noqa: E402
@@ -262,6 +263,23 @@ def scale_rows(smoke: bool, repeats: int) -> list[Row]:
     return rows
 
 
+def archive_rows(smoke: bool, repeats: int) -> list[Row]:
+    records = 20_000 if smoke else 1_000_000
+    r = archive_formats.measure(records, 1 if smoke else min(repeats, 3))
+    j, p = r["jsonl"], r["parquet"]
+    return [
+        (
+            f"archive {records:,} report records: Parquet vs JSON lines (write, size, "
+            "DuckDB count + group-by)",
+            f"write {p['write_s']:.2f} s vs {j['write_s']:.2f} s; {p['mib']:.1f} MiB vs "
+            f"{j['mib']:.1f} MiB ({j['mib'] / p['mib']:.0f}x smaller); read "
+            f"{p['read_s']:.2f} s vs {j['read_s']:.2f} s",
+            "Parquet smaller and faster to read",
+            verdict(p["mib"] < j["mib"] and p["read_s"] < j["read_s"]),
+        )
+    ]
+
+
 SECTIONS: dict[str, Callable[[bool, int], list[Row]]] = {
     "scale": scale_rows,
     "rate": rate_rows,
@@ -271,6 +289,7 @@ SECTIONS: dict[str, Callable[[bool, int], list[Row]]] = {
     "bulk": bulk_rows,
     "memory": memory_rows,
     "emulator": emulator_rows,
+    "archive": archive_rows,
 }
 
 

@@ -6,7 +6,7 @@ datetime (``event_time``) only when it is read."""
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 import attrs
@@ -18,9 +18,12 @@ T = TypeVar("T")
 SHOWN_AS = "shown_as"
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def ms_datetime(ms: int) -> datetime:
-    """Epoch milliseconds as an aware UTC datetime."""
-    return datetime.fromtimestamp(ms / 1000, UTC)
+    """Epoch milliseconds as an aware UTC datetime (exact: no float rounding)."""
+    return _EPOCH + timedelta(milliseconds=ms)
 
 
 #: A data-point value as Tuya reports it (usually a string such as ``"true"`` or ``"1520"``).

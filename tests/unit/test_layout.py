@@ -22,6 +22,10 @@ PURE = [
     "_call",
     "_skew",
     "_json",
+    "shard",
+    "archive/layout",
+    "archive/schema",
+    "archive/results",
 ]
 CLIENT_SIDE = {"client", "_pipeline", "_protocol", "_transport", "_tokens", "_call", "_fanout"}
 #: The modules every call runs through, and the longest function they may have.

@@ -17,14 +17,17 @@ from typing import Any
 
 import attrs
 
+from ..checkpoint import DeviceFailure
 from ..client import TuyaClient
 from ..config import ClientSettings, Credentials, Region
 from ..emulator import FakeCloud, serve
-from ..errors import TuyaConfigError
+from ..errors import TuyaConfigError, TuyaValidationError
 from ..models import SHOWN_AS
+from ..shard import Shard, parse_shard
 from . import _ui
 
 _RELATIVE = re.compile(r"-(\d+(?:\.\d+)?)([smhdw])")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -72,8 +75,57 @@ def parse_route_rate(text: str) -> tuple[str, float]:
     return route.strip(), value
 
 
-def add_common(parser: argparse.ArgumentParser, *, mutating: bool = False) -> None:
-    """Connection and output options, accepted after any leaf command."""
+def parse_duration(text: str, option: str) -> timedelta:
+    """A duration: ``0``, ``90s``, ``10m``, ``1h``, ``2d``; ``TuyaConfigError`` otherwise."""
+    value = text.strip()
+    if value == "0":
+        return timedelta(0)
+    if m := _DURATION.fullmatch(value):
+        return timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
+    raise TuyaConfigError(f"{option} {text!r} is not a duration: use e.g. 90s, 10m, 1h or 2d")
+
+
+def add_shard_options(parser: argparse.ArgumentParser) -> None:
+    """``--shard K/N``, or ``--shard-count N`` with K from ``JOB_COMPLETION_INDEX``."""
+    g = parser.add_argument_group("scale-out")
+    g.add_argument(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="only the devices of shard K (0-based) of N, by a stable hash of the device ID",
+    )
+    g.add_argument(
+        "--shard-count",
+        type=int,
+        default=None,
+        metavar="N",
+        help="N shards, this one K = $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's pod)",
+    )
+
+
+def shard_from(args: argparse.Namespace) -> Shard | None:
+    """The shard of ``--shard``, or of ``--shard-count`` and ``JOB_COMPLETION_INDEX``."""
+    if args.shard_count is None:
+        return None if args.shard is None else parse_shard(args.shard)
+    if args.shard is not None:
+        raise TuyaConfigError("give --shard K/N or --shard-count N, not both")
+    index = os.environ.get("JOB_COMPLETION_INDEX")
+    if index is None or not index.isdigit():
+        raise TuyaConfigError(
+            "--shard-count needs JOB_COMPLETION_INDEX (set in a Kubernetes Indexed Job's pods)"
+            "; elsewhere use --shard K/N"
+        )
+    try:
+        return parse_shard(f"{index}/{args.shard_count}")
+    except TuyaValidationError as exc:
+        raise TuyaConfigError(f"JOB_COMPLETION_INDEX and --shard-count: {exc}") from None
+
+
+def add_common(
+    parser: argparse.ArgumentParser, *, mutating: bool = False, formats: bool = True
+) -> None:
+    """Connection and output options, accepted after any leaf command (``formats=False``
+    for a command with a ``--format`` of its own)."""
     g = parser.add_argument_group("connection")
     g.add_argument(
         "--emulator",
@@ -108,12 +160,13 @@ def add_common(parser: argparse.ArgumentParser, *, mutating: bool = False) -> No
         "(repeatable)",
     )
     o = parser.add_argument_group("output")
-    o.add_argument(
-        "--format",
-        choices=["json", "table"],
-        default=None,
-        help="default: table on a terminal, JSON otherwise",
-    )
+    if formats:
+        o.add_argument(
+            "--format",
+            choices=["json", "table"],
+            default=None,
+            help="default: table on a terminal, JSON otherwise",
+        )
     o.add_argument("--quiet", action="store_true", help="no progress bars")
     if mutating:
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -228,6 +281,25 @@ def confirm(args: argparse.Namespace, question: str) -> None:
     answer = input(f"{question} [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise TuyaConfigError("cancelled")
+
+
+def print_failures(failures: Sequence[DeviceFailure]) -> None:
+    """One line per failed device on stderr."""
+    for failure in failures:
+        code = f"code {failure.code}: " if failure.code is not None else ""
+        print(
+            f"failed: device {failure.device_id}: {failure.error}: {code}{failure.message}",
+            file=sys.stderr,
+        )
+
+
+async def project_ids(tuya: TuyaClient) -> list[str]:
+    """Every device of the project, in the cloud's order (refused if there is none)."""
+    async with tuya.devices.iter_project() as fleet:
+        ids = [device.id async for device in fleet]
+    if not ids:
+        raise TuyaConfigError("the project has no devices")
+    return ids
 
 
 def read_ids(ids: Sequence[str], ids_file: str | None) -> list[str]:

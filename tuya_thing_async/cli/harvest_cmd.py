@@ -14,8 +14,18 @@ from typing import Any
 
 from ..errors import TuyaConfigError
 from ..harvest import Harvest, HarvestProgress
+from ..shard import select
 from . import _ui
-from ._common import add_common, connect, json_line, read_ids
+from ._common import (
+    add_common,
+    add_shard_options,
+    connect,
+    json_line,
+    print_failures,
+    project_ids,
+    read_ids,
+    shard_from,
+)
 from ._resume import Output, ResumeState, load
 
 
@@ -47,6 +57,7 @@ def add_parser(sub: Any, window_options: Any, codes: Any, log_types: Any) -> Non
         help="resume file: continue after a crash without loss or duplicates (needs --out)",
     )
     window_options(h)
+    add_shard_options(h)
     add_common(h)
     h.set_defaults(run=run_harvest)
 
@@ -62,6 +73,7 @@ def _check(args: argparse.Namespace) -> None:
 
 async def run_harvest(args: argparse.Namespace) -> int:
     _check(args)
+    shard = shard_from(args)
     ids = [] if args.all else list(dict.fromkeys(read_ids(args.device_ids, args.ids_file)))
     resumable = args.checkpoint and args.checkpoint.exists()
     state = load(args.checkpoint, args.out) if resumable else None
@@ -70,6 +82,7 @@ async def run_harvest(args: argparse.Namespace) -> int:
         async with connect(args) as ctx:
             if args.all:
                 ids = await _project_ids(ctx.tuya, args.checkpoint)
+            ids = select(ids, shard)
             if state is not None:
                 done = state.harvest.devices_done
                 print(f"resuming: {done} of {len(ids)} devices already done", file=sys.stderr)
@@ -93,12 +106,9 @@ async def _project_ids(tuya: Any, checkpoint: Path | None) -> list[str]:
     kept = checkpoint.with_suffix(checkpoint.suffix + ".ids") if checkpoint else None
     if kept is not None and kept.exists():
         return kept.read_text(encoding="utf-8").split()
-    async with tuya.devices.iter_project() as fleet:
-        ids = [device.id async for device in fleet]
+    ids = await project_ids(tuya)
     if kept is not None:
         kept.write_text("\n".join(ids), encoding="utf-8")
-    if not ids:
-        raise TuyaConfigError("the project has no devices")
     return ids
 
 
@@ -135,12 +145,7 @@ async def _write(harvest: Harvest[Any], output: Output | None) -> None:
 
 def _finish(args: argparse.Namespace, harvest: Harvest[Any], devices: int) -> int:
     failures = harvest.failures
-    for failure in failures:
-        code = f"code {failure.code}: " if failure.code is not None else ""
-        print(
-            f"failed: device {failure.device_id}: {failure.error}: {code}{failure.message}",
-            file=sys.stderr,
-        )
+    print_failures(failures)
     print(
         f"{harvest.records} records from {devices - len(failures)} of {devices} devices"
         + (f"; {len(failures)} failed (a resumed run retries them)" if failures else ""),

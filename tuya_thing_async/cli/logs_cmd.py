@@ -1,4 +1,4 @@
-"""``tuya-thing logs operations|reports`` and ``tuya-thing harvest``: logs as JSON lines."""
+"""``tuya-thing logs operations|reports``, ``tuya-thing harvest`` and ``tuya-thing archive``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..models import LogType
-from . import harvest_cmd
+from . import archive_cmd, harvest_cmd
 from ._common import add_common, connect, json_line, parse_time
 
 TYPES = {t.name.lower(): t for t in LogType}
@@ -59,6 +59,7 @@ def add_parser(sub: Any) -> None:
         p.set_defaults(run=run_logs)
 
     harvest_cmd.add_parser(sub, _window_options, _codes, _log_types)
+    archive_cmd.add_parser(sub, _codes, _log_types)
 
 
 async def run_logs(args: argparse.Namespace) -> int:

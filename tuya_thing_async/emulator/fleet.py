@@ -34,9 +34,11 @@ class Fleet(MutableMapping[str, DeviceRecord]):
         devices: int = 0,
         sites: tuple[str, ...] = ("0",),
         log_cache: int = DEFAULT_LOG_CACHE,
+        ahead_ms: int = 0,
     ) -> None:
         self.seed, self.now_ms, self._sites = seed, now_ms, sites
-        self.logs = LogStore(functools.partial(seeded_logs, seed, now_ms), log_cache)
+        generate = functools.partial(seeded_logs, seed, now_ms, ahead_ms=ahead_ms)
+        self.logs = LogStore(generate, log_cache)
         self._order: dict[str, int] = {i: n for n, i in enumerate(fleet_ids(devices, seed))}
         self._built: dict[str, DeviceRecord] = {}
         self._recent: OrderedDict[str, DeviceRecord] = OrderedDict()  # built by peek, unchanged

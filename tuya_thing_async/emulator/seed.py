@@ -180,15 +180,20 @@ def _channels(
     return out
 
 
-def seeded_logs(seed: int, now_ms: int, index: int) -> tuple[list[OpRow], list[ReportRow]]:
-    """Device ``index``'s 7 days of (operations, reports) up to ``now_ms``, both ascending;
-    the same lists every time for the same arguments."""
+def seeded_logs(
+    seed: int, now_ms: int, index: int, ahead_ms: int = 0
+) -> tuple[list[OpRow], list[ReportRow]]:
+    """Device ``index``'s 7 days of (operations, reports) up to ``now_ms``, plus ``ahead_ms``
+    of logs after it (shown once the emulator clock reaches them), both ascending; the same
+    lists every time for the same arguments."""
     rng = random.Random(f"{seed}:{index}:logs")
     kind = kind_of(index)
     tz = int(CITIES[index % len(CITIES)][1][:3])
     start = now_ms - RETENTION_MS + 60_000
+    now_ms += ahead_ms
     reports = _reports(kind, tz, rng, start, now_ms)
-    ops = [*_daily_operations(KINDS[kind]["codes"], rng, start), *_lifecycle(rng, start)]
+    days = -(-(now_ms - start) // DAY_MS)
+    ops = [*_daily_operations(KINDS[kind]["codes"], rng, start, days), *_lifecycle(rng, start)]
     ops.sort()
     seq = len(reports)
     operations = [
@@ -215,9 +220,11 @@ def _reports(kind: str, tz: int, rng: random.Random, start: int, now_ms: int) ->
 _Op = tuple[int, int, str, str, str, str]  # (time, event id, code, value, source, status)
 
 
-def _daily_operations(codes: tuple[str, ...], rng: random.Random, start: int) -> list[_Op]:
+def _daily_operations(
+    codes: tuple[str, ...], rng: random.Random, start: int, days: int
+) -> list[_Op]:
     ops: list[_Op] = []
-    for day in range(7):
+    for day in range(days):
         base = start + day * DAY_MS
         off = base + rng.randint(0, DAY_MS // 2)
         ops.append((off, 2, "", "offline", "1", "1"))

@@ -107,12 +107,20 @@ class FakeCloud:
 
     @classmethod
     def seeded(
-        cls, devices: int = 50, seed: int = 7, *, log_cache: int = DEFAULT_LOG_CACHE, **knobs: Any
+        cls,
+        devices: int = 50,
+        seed: int = 7,
+        *,
+        log_cache: int = DEFAULT_LOG_CACHE,
+        days_ahead: float = 0.0,
+        **knobs: Any,
     ) -> FakeCloud:
         """A deterministic photovoltaic fleet of ``devices`` with 7 days of logs.
 
         Devices are built on first access and logs generated when read (identical every time
         for the same seed, device and seeding time); ``log_cache`` devices' logs are kept.
+        With ``days_ahead``, the fleet keeps reporting for that many days after seeding: each
+        record shows up once the emulator clock (``advance``) reaches its time.
         """
         cloud = cls(**knobs)
         cloud.site_space_ids, cloud.home_space_ids = make_spaces(devices, seed)
@@ -122,6 +130,7 @@ class FakeCloud:
             devices=devices,
             sites=tuple(cloud.site_space_ids),
             log_cache=log_cache,
+            ahead_ms=int(days_ahead * 86_400_000),
         )
         return cloud
 
@@ -297,13 +306,13 @@ class FakeCloud:
         retention: bool = True,
     ) -> tuple[list[Any], str, bool, int]:
         """Newest-first page over ``sources`` (each ascending by ``(time, seq)``, merged) within
-        the window and (with ``retention``) the last 7 days, after ``cursor``; ``keep`` filters
-        rows further.
+        the window, up to now, and (with ``retention``) the last 7 days, after ``cursor``;
+        ``keep`` filters rows further.
 
         Returns (rows, next cursor or "", more follow, total matching in the window).
         """
         low = (max(start_ms, self.now_ms() - RETENTION_MS) if retention else start_ms,)
-        top = (end_ms, 1 << 62)
+        top = (min(end_ms, self.now_ms()), 1 << 62)  # nothing reported after now
         after = self.decode_cursor(device_id, cursor)
         upper = top if after is None else min(after, top)
         total = 0

@@ -24,6 +24,7 @@ from ..errors import TuyaProtocolError, TuyaValidationError
 from ..harvest import Harvest, HarvestProgress, OnError, check_checkpoint
 from ..models import LogType, OperationLog, Page, ReportLog
 from ..pagination import Paginator, read_cursor, read_paid_cursor, unpack_paid_cursor
+from ..shard import select
 from ._base import Resource
 
 T = TypeVar("T")
@@ -45,6 +46,7 @@ class _Job:
     checkpoint: HarvestCheckpoint | None
     on_error: OnError
     progress: Callable[[HarvestProgress], None] | None
+    shard: tuple[int, int] | None = None
 
 
 @attrs.frozen
@@ -280,15 +282,18 @@ class Logs(Resource):
         checkpoint: HarvestCheckpoint | None = None,
         on_error: OnError = "raise",
         progress: Callable[[HarvestProgress], None] | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> Harvest[ReportLog]:
         """Every data-point report of many devices (``GET …/report-logs``), ``concurrency``
         devices at a time, paced by the client's rate control; yields
         ``HarvestRecord(device_id, record)``, newest first per device. Pass ``checkpoint=``
         (see ``Harvest.checkpoint``) to resume a stopped job; without ``start``/``end`` the
         checkpoint's window is reused. ``on_error="skip"`` sets a device that fails for a
-        reason of its own aside (``Harvest.failures``) and goes on."""
+        reason of its own aside (``Harvest.failures``) and goes on. ``shard=(k, n)`` keeps
+        only the devices of shard ``k`` of ``n`` (``tuya_thing_async.shard``), so ``n``
+        workers given the same list harvest disjoint parts of it."""
         query = self._query(_report_filter(codes), start, end, size, checkpoint)
-        job = _Job(concurrency, checkpoint, on_error, progress)
+        job = _Job(concurrency, checkpoint, on_error, progress, shard)
         return self._harvest(REPORTS, device_ids, query, job)
 
     def harvest_operations(
@@ -305,19 +310,20 @@ class Logs(Resource):
         on_error: OnError = "raise",
         progress: Callable[[HarvestProgress], None] | None = None,
         edition: LogEdition = "free",
+        shard: tuple[int, int] | None = None,
     ) -> Harvest[OperationLog]:
         """Every operation log of many devices (``GET …/logs``); see ``harvest_reports``;
         ``edition`` as in ``list_operations``."""
         kind = _operations(edition)
         filter_ = _operation_filter(types, codes, edition)
         query = self._query(filter_, start, end, size, checkpoint)
-        job = _Job(concurrency, checkpoint, on_error, progress)
+        job = _Job(concurrency, checkpoint, on_error, progress, shard)
         return self._harvest(kind, device_ids, query, job)
 
     def _harvest(
         self, kind: _Kind[T], device_ids: Iterable[str], query: Query, job: _Job
     ) -> Harvest[T]:
-        ids = v.device_ids(device_ids)
+        ids = select(v.device_ids(device_ids), job.shard)
         concurrency = job.concurrency
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise TuyaValidationError(f"concurrency must be an int >= 1, got {concurrency!r}")
