@@ -8,7 +8,8 @@ route is paused until a second has passed since the oldest request the cloud acc
 last second (so the cloud's window has room again), its rate is set to a share of what the
 cloud evidently accepted, and it recovers with CUBIC (the congestion-control curve botocore's
 adaptive retry mode uses): quickly back toward the accepted rate, flat around it, then probing
-beyond it ever faster.
+beyond it ever faster. The way back takes at least ``RECOVERY`` seconds: on a slow route the
+plain curve returns within a second or two and probes again, and every probe costs throttles.
 
 CUBIC was chosen over AIMD because its recovery time does not depend on the rate or the
 latency (a 10/s route and a 50/s route regain their ceiling within seconds alike), and over
@@ -41,6 +42,9 @@ FLOOR = 1.0
 MARGIN = 0.5
 #: Throttles of requests sent this soon after a cut belong to the same episode (seconds).
 EPISODE = 1.0
+#: The shortest recovery to the last ceiling (seconds): a slow route's CUBIC curve would reach
+#: it sooner and probe beyond it every couple of seconds, each probe costing a throttle.
+RECOVERY = 3.0
 #: Requests an API may have in flight at first, and the window at which slow start ends.
 SLOW_START = 4
 SLOW_START_END = 64
@@ -151,6 +155,7 @@ class Cubic:
     def __init__(self) -> None:
         self.rate: float | None = None
         self._w_max = 0.0
+        self._w_cut = 0.0
         self._k = 0.0
         self._cut_at = -math.inf
 
@@ -167,14 +172,20 @@ class Cubic:
         if ceiling < self._w_max:  # losing ground to others: yield some more (fast convergence)
             ceiling = max(ceiling * (1.0 + BETA) / 2.0, FLOOR)
         self._w_max = ceiling
-        self._k = (ceiling * (1.0 - BETA) / SCALE) ** (1.0 / 3.0)
+        self._w_cut = max(ceiling * BETA, FLOOR)
+        self._k = max((ceiling * (1.0 - BETA) / SCALE) ** (1.0 / 3.0), RECOVERY)
         self._cut_at = now
-        self.rate = max(ceiling * BETA, FLOOR)
+        self.rate = self._w_cut
         return True
 
     def succeeded(self, now: float, accepted: float) -> None:
         if self.rate is not None:
-            grown = SCALE * (now - self._cut_at - self._k) ** 3 + self._w_max
+            elapsed = now - self._cut_at
+            if elapsed < self._k:  # concave: back to the last ceiling at K (CUBIC's shape)
+                gap = self._w_max - self._w_cut
+                grown = self._w_max - gap * (1.0 - elapsed / self._k) ** 3
+            else:  # convex: probing beyond it, by CUBIC's absolute growth
+                grown = SCALE * (elapsed - self._k) ** 3 + self._w_max
             # probing beyond the last ceiling only while the route uses what it has
             self.rate = max(min(grown, max(self._w_max, 2.0 * accepted)), FLOOR)
 

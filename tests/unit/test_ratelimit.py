@@ -8,7 +8,15 @@ import asyncio
 import pytest
 
 from tests.conftest import FakeClock
-from tuya_thing_async._ratelimit import BETA, FLOOR, MARGIN, Accepted, Pacer, RateControl
+from tuya_thing_async._ratelimit import (
+    BETA,
+    FLOOR,
+    MARGIN,
+    RECOVERY,
+    Accepted,
+    Pacer,
+    RateControl,
+)
 from tuya_thing_async.emulator.throttle import Throttle, limit_for
 
 LOGS = "GET /v2.0/cloud/thing/{device_id}/report-logs"
@@ -73,6 +81,20 @@ async def test_the_rate_recovers_toward_the_accepted_rate_then_probes_beyond(
     assert rates[0] < 25 * 0.85
     assert abs(rates[22] - (25 - MARGIN)) < 0.3  # back just under the ceiling after ~2.3 s
     assert rates[-1] > 26  # then probing past it
+
+
+def test_a_slow_route_takes_the_whole_recovery_time_before_probing(clock: FakeClock) -> None:
+    control = RateControl(clock)
+    _throttle_after(control, clock, accepted=8)
+    ceiling, rates = 8 - MARGIN, {}
+    for step in range(1, 51):  # 5 s of successes, 10 a second
+        clock.advance(0.1)
+        control.answered(LOGS, clock.monotonic(), throttled=False)
+        rates[step] = control.snapshot()[LOGS].rate or 0.0
+    at = {seconds: rates[round(seconds * 10)] for seconds in (1.5, RECOVERY, RECOVERY + 2)}
+    assert at[1.5] < ceiling - 0.1  # CUBIC alone would be back at the ceiling by now
+    assert at[RECOVERY] == pytest.approx(ceiling, abs=0.01)
+    assert at[RECOVERY + 2] > ceiling  # then probing beyond it
 
 
 async def test_throttles_of_requests_sent_before_the_cut_do_not_cut_again(
