@@ -10,7 +10,7 @@ from ._ratelimit import RouteRate
 from ._transport import AiohttpTransport, MockTransport, Transport, TransportResponse
 from .bulk import BatchFailure, BulkMode, BulkResult, DeviceStream
 from .checkpoint import DeviceFailure, DevicePosition, HarvestCheckpoint
-from .client import TuyaClient
+from .client import TuyaClient, Verified
 from .config import ClientSettings, Clock, Credentials, Region
 from .endpoints.devices import ProjectDeviceStream
 from .errors import (
@@ -114,5 +114,6 @@ __all__ = [
     "TuyaTransportError",
     "TuyaValidationError",
     "UpgradeStatus",
+    "Verified",
     "__version__",
 ]

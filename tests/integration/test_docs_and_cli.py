@@ -36,11 +36,10 @@ def test_readme_python_blocks_run(tmp_path: Path) -> None:
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
     assert len(blocks) >= 4
     for block in blocks:
-        if block.startswith("pytest_plugins"):
-            (tmp_path / "conftest.py").write_text(block.split("\n")[0] + "\n")
-            (tmp_path / "test_readme.py").write_text(block.split("\n", 1)[1])
-            # the plugin in a user's project: its own conftest, its own pytest run
-            cmd = [*PYTEST, str(tmp_path / "test_readme.py")]
+        if "\nasync def test_" in block:
+            (tmp_path / "test_readme.py").write_text(block)
+            # the plugin in a user's project: no conftest, pytest-asyncio's strict mode
+            cmd = [*PYTEST, "-o", "asyncio_mode=strict", str(tmp_path / "test_readme.py")]
         else:
             cmd = [sys.executable, "-W", "error", "-c", block]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
