@@ -34,10 +34,8 @@ def _reply(fake: FakeTuya, row: dict[str, Any]) -> object:
 @pytest.mark.parametrize(
     "row",
     ROWS["rows"],
-    ids=lambda r: (
-        f"{r['status']}-{r['code']}-{'idem' if r['idempotent'] else 'unsafe'}"
-        + ("-retry-after" if "retry_after" in r else "")
-    ),
+    ids=lambda r: f"{r['status']}-{r['code']}-{'idem' if r['idempotent'] else 'unsafe'}"
+    + ("-retry-after" if "retry_after" in r else ""),
 )
 async def test_classifier_row(
     fake: FakeTuya, make_client: Callable[..., TuyaClient], row: dict[str, Any]

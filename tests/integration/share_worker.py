@@ -35,6 +35,7 @@ async def main(url: str, access_id: str, secret: str, device_id: str, end: float
     print(json.dumps({"times": times, "throttles": route.throttles, "rate": route.rate}))
 
 
+
 async def run_processes(
     processes: int,
     url: str,
