@@ -16,6 +16,7 @@ from urllib.parse import SplitResult, urlsplit
 import attrs
 
 from .errors import TuyaConfigError
+from .events import RequestEvent, ResponseEvent, RetryEvent
 
 
 def _check_key(name: str, value: object) -> None:
@@ -237,6 +238,11 @@ class ClientSettings:
     #: Randomness for backoff jitter; tests inject a fixed value.
     rng: Callable[[], float] = random.random
     clock: Clock = attrs.field(factory=Clock)
+    #: Hooks, each given a redacted record (``tuya_thing_async.events``): a request about to
+    #: be sent, an HTTP answer, a retry. Plain or async callables; see ``events``.
+    on_request: Callable[[RequestEvent], object] | None = None
+    on_response: Callable[[ResponseEvent], object] | None = None
+    on_retry: Callable[[RetryEvent], object] | None = None
 
     def __attrs_post_init__(self) -> None:
         positives = {
