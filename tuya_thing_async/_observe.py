@@ -68,15 +68,16 @@ def _error_fields(error: BaseException) -> tuple[int | None, str | None, int | N
     return None, None, getattr(error, "http_status", None)
 
 
-def _tracer() -> Any:
-    """OpenTelemetry's tracer for this library, or None without opentelemetry-api."""
+def _tracer(provider: Any) -> Any:
+    """OpenTelemetry's tracer for this library (from ``provider``, else the global provider),
+    or None without opentelemetry-api."""
     try:
         from opentelemetry import trace
     except ImportError:
         return None
     from . import _version
 
-    return trace.get_tracer("tuya_thing_async", _version.__version__)
+    return trace.get_tracer("tuya_thing_async", _version.__version__, tracer_provider=provider)
 
 
 class Observer:
@@ -87,7 +88,7 @@ class Observer:
         self._on_request, self._on_response = settings.on_request, settings.on_response
         self._on_retry = settings.on_retry
         self._clock = settings.clock
-        self._tracer = _tracer()
+        self._tracer = _tracer(settings.tracer_provider)
         parts = urlsplit(base_url)
         self._server = {"server.address": parts.hostname or "", "server.port": parts.port or 443}
         self._tasks: set[asyncio.Future[Any]] = set()

@@ -243,6 +243,8 @@ class ClientSettings:
     on_request: Callable[[RequestEvent], object] | None = None
     on_response: Callable[[ResponseEvent], object] | None = None
     on_retry: Callable[[RetryEvent], object] | None = None
+    #: An OpenTelemetry ``TracerProvider`` for the client's spans (None: the global one).
+    tracer_provider: object | None = None
 
     def __attrs_post_init__(self) -> None:
         positives = {
