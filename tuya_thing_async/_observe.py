@@ -69,14 +69,18 @@ def _error_fields(error: BaseException) -> tuple[int | None, str | None, int | N
 
 
 def _tracer(provider: Any) -> Any:
-    """OpenTelemetry's tracer for this library (from ``provider``, else the global provider),
-    or None without opentelemetry-api."""
+    """OpenTelemetry's tracer for this library (from ``provider``, else the global one), or
+    None without opentelemetry-api or while no SDK is configured (spans would go nowhere, at
+    some microseconds each)."""
     try:
         from opentelemetry import trace
     except ImportError:
         return None
     from . import _version
 
+    provider = provider or trace.get_tracer_provider()
+    if isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider):
+        return None
     return trace.get_tracer("tuya_thing_async", _version.__version__, tracer_provider=provider)
 
 
@@ -108,32 +112,35 @@ class Observer:
         }
         return fields | {f"tuya_{k}": v for k, v in more.items()}
 
-    @contextlib.contextmanager
-    def call(self, call: Call, state: CallState) -> Iterator[None]:
-        """Around one logical call: its span, and a record when it fails (a ``TimeoutError``
-        here is the call's deadline)."""
-        progress = _Progress()
-        token = _CURRENT.set(progress)
-        try:
-            with self._span(call, "INTERNAL") as span:
-                try:
-                    yield
-                except (TuyaError, TimeoutError) as exc:
-                    self._failed(call, state, exc, span)
-                    raise
-                finally:
-                    self._finish_span(span, progress)
-        finally:
-            _CURRENT.reset(token)
+    def call(self, call: Call, state: CallState) -> contextlib.AbstractContextManager[Any]:
+        """Around one logical call: a record when it fails (a ``TimeoutError`` here is the
+        call's deadline) and, when tracing, its span."""
+        if self._tracer is None:
+            return _CallScope(self, call, state)
+        return self._traced_call(call, state)
 
     @contextlib.contextmanager
-    def attempt(self, call: Call, state: CallState) -> Iterator[None]:
-        """Around one attempt: its CLIENT span."""
+    def _traced_call(self, call: Call, state: CallState) -> Iterator[None]:
+        with _CallScope(self, call, state) as scope, self._span(call, "INTERNAL") as span:
+            try:
+                yield
+            except (TuyaError, TimeoutError) as exc:
+                _mark_error(span, exc)
+                raise
+            finally:
+                self._finish_span(span, scope.progress)
+
+    def attempt(self, call: Call, state: CallState) -> contextlib.AbstractContextManager[Any]:
+        """Around one attempt: its number for the records and, when tracing, its span."""
         progress = _CURRENT.get()
         if progress is not None:
             progress.attempt = state.attempts
+        return _UNTRACED if self._tracer is None else self._traced_attempt(call, state)
+
+    @contextlib.contextmanager
+    def _traced_attempt(self, call: Call, state: CallState) -> Iterator[None]:
         with self._span(call, "CLIENT") as span:
-            if span is not None and state.attempts > 1:
+            if state.attempts > 1:
                 span.set_attribute("http.request.resend_count", state.attempts - 1)
             try:
                 yield
@@ -143,9 +150,6 @@ class Observer:
 
     @contextlib.contextmanager
     def _span(self, call: Call, kind: str) -> Iterator[Any]:
-        if self._tracer is None:
-            yield None
-            return
         from opentelemetry.trace import SpanKind
 
         _, device = where(call)
@@ -167,8 +171,6 @@ class Observer:
 
     @staticmethod
     def _finish_span(span: Any, progress: _Progress) -> None:
-        if span is None:
-            return
         if progress.status is not None:
             span.set_attribute("http.response.status_code", progress.status)
         if progress.code is not None:
@@ -238,12 +240,9 @@ class Observer:
         )
         self._emit(self._on_retry, event)
 
-    def _failed(
-        self, call: Call, state: CallState, error: TuyaError | TimeoutError, span: Any
-    ) -> None:
+    def failed(self, call: Call, state: CallState, error: BaseException) -> None:
         """A call ends with ``error``: WARNING if it gave up after retries, else DEBUG (the
         caller gets the error anyway)."""
-        _mark_error(span, error)
         attempts = max(state.attempts, 1)
         level = logging.WARNING if attempts > 1 else logging.DEBUG
         if not log.isEnabledFor(level):
@@ -286,9 +285,32 @@ class Observer:
             await asyncio.gather(*pending, return_exceptions=True)
 
 
+class _CallScope:
+    """The untraced scope of one call: the ``_Progress`` its records read, and the record of
+    its failure. A class, not a generator: it runs on every call."""
+
+    __slots__ = ("_call", "_observer", "_state", "_token", "progress")
+
+    def __init__(self, observer: Observer, call: Call, state: CallState) -> None:
+        self._observer, self._call, self._state = observer, call, state
+        self.progress = _Progress()
+
+    def __enter__(self) -> _CallScope:
+        self._token = _CURRENT.set(self.progress)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: Any
+    ) -> None:
+        _CURRENT.reset(self._token)
+        if isinstance(error, TuyaError | TimeoutError):
+            self._observer.failed(self._call, self._state, error)
+
+
+_UNTRACED = contextlib.nullcontext()
+
+
 def _mark_error(span: Any, error: BaseException) -> None:
-    if span is None:
-        return
     from opentelemetry.trace import Status, StatusCode
 
     span.set_attribute("error.type", type(error).__name__)
