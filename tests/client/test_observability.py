@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -171,3 +172,18 @@ async def test_user_agent_names_the_sdk_and_aiohttp(
     assert len(agents) == 1
     agent = agents.pop()
     assert agent.startswith(f"tuya-thing-async/{__version__} Python/") and "aiohttp/" in agent
+
+
+@pytest.mark.parametrize("otel", ["absent", "no-sdk"])
+async def test_no_tracing_without_opentelemetry_or_its_sdk(
+    otel: str,
+    fake: FakeTuya,
+    make_client: Callable[..., TuyaClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if otel == "absent":
+        monkeypatch.setitem(sys.modules, "opentelemetry", None)  # import raises ImportError
+    fake.on("GET", DEVICE, fake.ok({"state": 0}))
+    async with make_client() as tuya:  # the global provider: opentelemetry's no-op proxy
+        assert tuya._pipeline._observe._tracer is None
+        assert not (await tuya.devices.get_state("vdevo1")).frozen
