@@ -94,7 +94,8 @@ class Observer:
         self._clock = settings.clock
         self._tracer = _tracer(settings.tracer_provider)
         parts = urlsplit(base_url)
-        self._server = {"server.address": parts.hostname or "", "server.port": parts.port or 443}
+        port = parts.port or (80 if parts.scheme == "http" else 443)
+        self._server = {"server.address": parts.hostname or "", "server.port": port}
         self._tasks: set[asyncio.Future[Any]] = set()
 
     def _event(self, cls: type[CallEvent], call: Call, **more: Any) -> Any:
