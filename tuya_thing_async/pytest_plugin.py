@@ -3,7 +3,8 @@
 
 The emulator runs in a background thread with its own event loop, so it serves tests of any
 style: pytest-asyncio in strict or auto mode, and ``@pytest.mark.anyio`` tests (asyncio
-backend). Fixtures, each per test:
+backend; in auto mode pytest-asyncio runs those itself, and ``tuya_client`` follows it).
+Fixtures, each per test:
 
 * ``tuya_cloud``: a seeded ``FakeCloud`` (10 devices, seed 7); override it to change the fleet
   or its knobs (latency, QPS, faults).
@@ -18,6 +19,7 @@ backend). Fixtures, each per test:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
@@ -82,9 +84,12 @@ def tuya_client(request: pytest.FixtureRequest) -> TuyaClient:
     """A client of the emulator, opened and closed on the loop the test runs on:
     pytest-asyncio's for its tests (in auto mode, anyio-marked ones too), else anyio's."""
     runs_on_asyncio = request.node.get_closest_marker("asyncio") is not None
-    if asyncio_fixture is not None and runs_on_asyncio:
-        client: TuyaClient = request.getfixturevalue("_tuya_client_asyncio")
-    elif "anyio_backend" in request.fixturenames:
+    anyio_marked = "anyio_backend" in request.fixturenames
+    if asyncio_fixture is not None and runs_on_asyncio and anyio_marked:
+        client: TuyaClient = request.getfixturevalue("_tuya_client_on_asyncio_loop")
+    elif asyncio_fixture is not None and runs_on_asyncio:
+        client = request.getfixturevalue("_tuya_client_asyncio")
+    elif anyio_marked:
         client = request.getfixturevalue("_tuya_client_anyio")
     elif asyncio_fixture is not None:
         client = request.getfixturevalue("_tuya_client_asyncio")
@@ -131,3 +136,22 @@ if asyncio_fixture is not None:
         """Run by pytest-asyncio, on the asyncio test's loop."""
         async with _open_client(tuya_cloud, tuya_emulator, tuya_settings) as client:
             yield client
+
+    @asyncio_fixture  # type: ignore[type-var]  # typed for async fixtures; sync ones work
+    def _tuya_client_on_asyncio_loop(
+        tuya_cloud: FakeCloud, tuya_emulator: str, tuya_settings: ClientSettings
+    ) -> Iterator[TuyaClient]:
+        """For anyio-marked tests that pytest-asyncio's auto mode runs itself: a sync fixture,
+        which anyio's plugin leaves alone, closing the client on pytest-asyncio's loop (the
+        current event loop while pytest-asyncio runs its fixtures)."""
+        loop = asyncio.get_event_loop()
+        client = TuyaClient(
+            tuya_cloud.credentials,
+            base_url=tuya_emulator,
+            insecure_http=True,
+            settings=tuya_settings,
+        )
+        try:
+            yield client
+        finally:
+            loop.run_until_complete(client.aclose())

@@ -112,7 +112,7 @@ async def test_hooks_get_redacted_records(
 async def test_async_and_failing_hooks_never_affect_the_call(
     fake: FakeTuya, make_client: Callable[..., TuyaClient], caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake.on("GET", DEVICE, fake.ok({"state": 0}))
+    fake.on("GET", DEVICE, fake.fail(500, "system error"), fake.ok({"state": 0}))
     seen: list[Any] = []
 
     async def on_response(event: ResponseEvent) -> None:
@@ -123,13 +123,15 @@ async def test_async_and_failing_hooks_never_affect_the_call(
         raise RuntimeError("a bug in the user's hook")
 
     async def on_retry(event: RetryEvent) -> None:
-        raise RuntimeError("never called")
+        raise ValueError("a bug in the user's async hook")
 
-    async with make_client(on_request=on_request, on_response=on_response) as tuya:
+    hooks = {"on_request": on_request, "on_response": on_response, "on_retry": on_retry}
+    async with make_client(**hooks) as tuya:
         assert not (await tuya.devices.get_state("vdevo1")).frozen
-    assert len(seen) == 2  # the token grant and the call, awaited by aclose
-    hook_warnings = [r for r in caplog.records if r.name == "tuya_thing_async.hooks"]
-    assert len(hook_warnings) == 2 and "RuntimeError" in hook_warnings[0].getMessage()
+    assert len(seen) == 3  # the token grant and two attempts, the last awaited by aclose
+    warnings = [r.getMessage() for r in caplog.records if r.name == "tuya_thing_async.hooks"]
+    assert warnings.count("a hook raised RuntimeError") == 3  # the grant and two attempts
+    assert warnings.count("an async hook raised ValueError") == 1
 
 
 async def test_spans_one_per_call_and_one_per_attempt(

@@ -1,7 +1,8 @@
 """A user's project outside this repository (an aiohttp service building its client with
 ``TuyaClient.from_env()``, plus its tests) against the SDK installed as the README says:
 ``mypy --strict`` finds the package, and the tests reach the emulator through the plugin
-(registered by its entry point) in pytest-asyncio's default strict mode and with anyio."""
+(registered by its entry point) in pytest-asyncio's default strict mode, in auto mode, and
+with an anyio-marked test."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 PROJECT = Path(__file__).parent.parent / "data" / "user_project"
 
@@ -35,9 +38,13 @@ def test_the_users_module_type_checks(tmp_path: Path) -> None:
     assert "Success" in result.stdout
 
 
-def test_the_users_tests_run_against_the_emulator(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_the_users_tests_run_against_the_emulator(tmp_path: Path, mode: str) -> None:
+    """Strict mode is the project's own setting (pytest-asyncio's default); with auto mode,
+    pytest-asyncio runs the anyio-marked test itself, and the client follows it there."""
     project = _copy_project(tmp_path)
-    result = _run("pytest", "-q", "-p", "no:cacheprovider", "-rA", cwd=project)
+    options = ["-o", "asyncio_mode=auto"] if mode == "auto" else []
+    result = _run("pytest", "-q", "-p", "no:cacheprovider", "-rA", *options, cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
     assert "test_anyio_style" in result.stdout
