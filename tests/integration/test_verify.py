@@ -41,3 +41,20 @@ async def test_api_not_authorised_is_a_permission_error(tuya: TuyaClient, cloud:
     with pytest.raises(TuyaPermissionError) as info:
         await tuya.verify()
     assert info.value.code == 28841105 and info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("code", "error", "hint"),
+    [
+        pytest.param(2007, TuyaAuthError, "Region", id="wrong-region"),
+        pytest.param(1114, TuyaPermissionError, "allowlist", id="ip-not-allowed"),
+    ],
+)
+async def test_token_refused_for_the_data_center(
+    tuya: TuyaClient, cloud: FakeCloud, code: int, error: type[Exception], hint: str
+) -> None:
+    cloud.faults.add("GET /v1.0/token", Fault.error(code))
+    with pytest.raises(error) as info:
+        await tuya.verify()
+    assert hint in str(info.value)
+    assert cloud.hits[LISTING] == 0
