@@ -41,6 +41,8 @@ class _Progress:
     """The call running in this context: its last attempt and answer."""
 
     attempt: int = 0
+    #: Monotonic time the attempt started.
+    attempt_started: float = 0.0
     status: int | None = None
     code: int | None = None
     tid: str | None = None
@@ -91,7 +93,7 @@ class Observer:
         """``base_url`` (the transport's, if it has one) names the server in spans."""
         self._on_request, self._on_response = settings.on_request, settings.on_response
         self._on_retry = settings.on_retry
-        self._clock = settings.clock
+        self._clock, self._deadline = settings.clock, settings.deadline
         self._tracer = _tracer(settings.tracer_provider)
         parts = urlsplit(base_url)
         port = parts.port or (80 if parts.scheme == "http" else 443)
@@ -135,7 +137,7 @@ class Observer:
         """Around one attempt: its number for the records and, when tracing, its span."""
         progress = _CURRENT.get()
         if progress is not None:
-            progress.attempt = state.attempts
+            progress.attempt, progress.attempt_started = state.attempts, self._clock.monotonic()
         return _UNTRACED if self._tracer is None else self._traced_attempt(call, state)
 
     @contextlib.contextmanager
@@ -229,11 +231,15 @@ class Observer:
         code, tid, status = _error_fields(error)
         throttled = isinstance(error, TuyaRateLimitError)
         kind = type(error).__name__
+        progress = _CURRENT.get()
+        started = progress.attempt_started if progress else self._clock.monotonic()
+        took = round((self._clock.monotonic() - started) * 1000, 3)
         event: RetryEvent = self._event(
-            RetryEvent, call, error=kind, code=code, tid=tid, wait_s=wait, throttled=throttled
-        )
+            RetryEvent, call, error=kind, code=code, tid=tid, wait_s=wait, throttled=throttled,
+            latency_ms=took,
+        )  # fmt: skip
         why = f"{'throttled' if throttled else 'failed'} ({kind} code {code}, tid {tid or '-'})"
-        fields = self._extra(event, code=code, tid=tid, status=status, wait_s=wait)
+        fields = self._extra(event, code=code, tid=tid, status=status, wait_s=wait, latency_ms=took)
         log.info(
             "%s %s attempt %d %s; retrying in %.2fs",
             *(event.method, event.path, event.attempt, why, wait),
@@ -250,7 +256,10 @@ class Observer:
             return
         code, tid, status = _error_fields(error)
         event: CallEvent = self._event(CallEvent, call)
-        fields = self._extra(event, code=code, tid=tid, status=status) | {"tuya_attempt": attempts}
+        started = state.deadline - self._deadline  # the call's deadline is set as it starts
+        took = round((self._clock.monotonic() - started) * 1000, 3)
+        fields = self._extra(event, code=code, tid=tid, status=status, latency_ms=took)
+        fields["tuya_attempt"] = attempts
         log.log(
             level,
             "%s %s gave up after %d attempt(s): %s code %s (tid %s)",

@@ -61,3 +61,5 @@ class RetryEvent(CallEvent):
     wait_s: float
     #: Whether the cloud throttled the attempt (it was not run).
     throttled: bool
+    #: How long the failed attempt took, in milliseconds.
+    latency_ms: float

@@ -45,6 +45,7 @@ async def test_a_retry_is_logged_at_info_with_its_fields(
     assert retry.name == "tuya_thing_async.client"
     assert (retry.tuya_route, retry.tuya_device_id, retry.tuya_attempt) == (ROUTE, "vdevo1", 1)
     assert (retry.tuya_code, retry.tuya_tid) == (500, "tid-err")
+    assert retry.tuya_latency_ms >= 0 and retry.tuya_wait_s >= 0
     answers = [r for r in _records(caplog, logging.DEBUG) if "-> HTTP" in r.getMessage()]
     business = [r for r in answers if r.tuya_route == ROUTE]
     assert [r.tuya_attempt for r in business] == [1, 2]
@@ -59,12 +60,13 @@ async def test_giving_up_is_a_warning(
 ) -> None:
     caplog.set_level(logging.INFO)
     fake.on("GET", DEVICE, fake.fail(500, "system error"))
-    async with make_client() as tuya:
+    async with make_client(rng=lambda: 1.0) as tuya:  # full backoff: the fake clock moves
         with pytest.raises(TuyaServerError):
             await tuya.devices.get_state("vdevo1")
     [warning] = _records(caplog, logging.WARNING)
     assert "gave up after 3 attempt(s)" in warning.getMessage()
     assert (warning.tuya_route, warning.tuya_attempt, warning.tuya_code) == (ROUTE, 3, 500)
+    assert warning.tuya_latency_ms > 0  # the whole call, backoff included (fake clock)
 
 
 async def test_a_throttle_cut_is_logged(
