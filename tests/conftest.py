@@ -12,6 +12,9 @@ import pytest
 from tuya_thing_async import ClientSettings, Clock, TuyaClient
 from tuya_thing_async.emulator import FakeCloud, serve
 
+#: A user's project, copied and run by tests/integration/test_user_project.py, not collected here.
+collect_ignore = ["data/user_project"]
+
 
 class FakeClock(Clock):
     """Wall and monotonic time that only move when slept on (or advanced by hand).

@@ -8,9 +8,10 @@ from ._pipeline import ClientStats
 from ._protocol import SignedRequest
 from ._ratelimit import RouteRate
 from ._transport import AiohttpTransport, MockTransport, Transport, TransportResponse
+from ._version import __version__
 from .bulk import BatchFailure, BulkMode, BulkResult, DeviceStream
 from .checkpoint import DeviceFailure, DevicePosition, HarvestCheckpoint
-from .client import TuyaClient
+from .client import TuyaClient, Verified
 from .config import ClientSettings, Clock, Credentials, Region
 from .endpoints.devices import ProjectDeviceStream
 from .errors import (
@@ -38,6 +39,7 @@ from .errors import (
     TuyaTransportError,
     TuyaValidationError,
 )
+from .events import CallEvent, RequestEvent, ResponseEvent, RetryEvent
 from .harvest import Harvest, HarvestPage, HarvestProgress, HarvestRecord
 from .models import (
     Device,
@@ -53,13 +55,12 @@ from .models import (
 )
 from .pagination import Paginator
 
-__version__ = "0.1.0"
-
 __all__ = [
     "AiohttpTransport",
     "BatchFailure",
     "BulkMode",
     "BulkResult",
+    "CallEvent",
     "ClientSettings",
     "ClientStats",
     "Clock",
@@ -85,6 +86,9 @@ __all__ = [
     "ProjectDeviceStream",
     "Region",
     "ReportLog",
+    "RequestEvent",
+    "ResponseEvent",
+    "RetryEvent",
     "RouteRate",
     "SignedRequest",
     "Transport",
@@ -114,5 +118,6 @@ __all__ = [
     "TuyaTransportError",
     "TuyaValidationError",
     "UpgradeStatus",
+    "Verified",
     "__version__",
 ]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import secrets
 from typing import TypeVar
 
@@ -27,6 +26,7 @@ import attrs
 
 from . import _protocol
 from ._call import Call, CallState
+from ._observe import Observer
 from ._protocol import Envelope, SignedRequest
 from ._ratelimit import RateControl, RouteRate
 from ._retry import Action, Decision, Kind, RetryQuota, backoff, decide
@@ -50,7 +50,6 @@ from .errors import (
     _RequestContext,
 )
 
-log = logging.getLogger("tuya_thing_async")
 E = TypeVar("E", bound=BaseException)
 #: How long ``aclose()`` waits for cancelled calls to unwind before closing the transport.
 CLOSE_GRACE = 5.0
@@ -102,6 +101,7 @@ class CallPipeline:
         self._quota = RetryQuota(settings.retry_quota)
         self._tokens = TokenManager(self.run, self._clock, settings.rng)
         self._offset = ClockOffset()
+        self._observe = Observer(settings, getattr(transport, "base_url", ""))
         self._active: set[asyncio.Timeout] = set()
         self._drained = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -158,19 +158,21 @@ class CallPipeline:
         )
 
     async def run(self, call: Call) -> Envelope:
-        """Layer 1: lifecycle, the overall deadline and the error's context."""
+        """Layer 1: lifecycle, the overall deadline and the error's context; observed (logs,
+        hooks and spans: ``_observe``)."""
         self.check_open()
         self._bind_loop()
         state = CallState(deadline=self._clock.monotonic() + self.settings.deadline)
         # the guard of last resort; the clock's deadline normally ends the call a bit earlier
         deadline = asyncio.timeout(self.settings.deadline + DEADLINE_GRACE)
         try:
-            async with deadline:
-                self._active.add(deadline)
-                try:
-                    return await self._with_retries(call, state)
-                finally:
-                    self._forget(deadline)
+            with self._observe.call(call, state):
+                async with deadline:
+                    self._active.add(deadline)
+                    try:
+                        return await self._with_retries(call, state)
+                    finally:
+                        self._forget(deadline)
         except TuyaError as exc:
             raise self._with_context(exc, call, state) from None
         except TimeoutError:
@@ -214,7 +216,8 @@ class CallPipeline:
             state.attempts += 1
             state.sent = False
             try:
-                envelope = await self._with_fixups(call, state)
+                with self._observe.attempt(call, state):
+                    envelope = await self._with_fixups(call, state)
             except TuyaError as exc:
                 wait = self._plan_retry(exc, call, state)
             else:
@@ -252,7 +255,7 @@ class CallPipeline:
             state.spent = cost
         state.maybe_processed |= state.sent and not isinstance(error, TuyaConnectError)
         self._retries += 1
-        log.debug("retrying %s in %.3fs after %s", call, wait, type(error).__name__)
+        self._observe.retry(call, error, wait)
         return wait
 
     def _throttle_wait(self, decision: Decision, error: TuyaError, state: CallState) -> float:
@@ -319,6 +322,7 @@ class CallPipeline:
                 request = self._sign(call, token, sent_s)
                 state.sent = True
                 self._requests += 1
+                self._observe.request(call)
                 response = await self._transport.send(request, timeout=remaining)
             finally:
                 self._in_flight -= 1
@@ -354,7 +358,6 @@ class CallPipeline:
         server's ``t``, sent at wall time ``sent_s``) and the route's rate (monotonic
         ``sent_at``)."""
         sent_ms, received_ms = sent_s * 1000, self._clock.time() * 1000
-        log.debug("%s -> HTTP %d (%d bytes)", call, response.status, len(response.body))
         try:
             envelope = _protocol.parse_response(
                 response.status, response.headers, response.body, method="", template=""
@@ -372,7 +375,9 @@ class CallPipeline:
             if envelope.t is not None:
                 self._offset.observe(envelope.t, sent_ms, received_ms, force=False)
             self._rates.answered(call.route.key, sent_at, throttled=False)
+            self._observe.response(call, response.status, sent_at, None, envelope.tid)
             return envelope
+        self._observe.response(call, response.status, sent_at, error, None)
         # Raised from here with a fresh traceback: the parser's frames hold the body.
         raise _detached(error).with_traceback(None)
 
@@ -391,4 +396,5 @@ class CallPipeline:
             async with asyncio.timeout(CLOSE_GRACE):
                 await self._drained.wait()
         await self._tokens.aclose()
+        await self._observe.aclose()
         await self._transport.aclose()

@@ -25,6 +25,7 @@ consumed nothing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -33,6 +34,7 @@ import attrs
 
 from .config import Clock
 
+log = logging.getLogger("tuya_thing_async.ratelimit")
 #: CUBIC's multiplicative decrease and scaling constant (rates in requests per second).
 BETA = 0.8
 SCALE = 0.4
@@ -304,6 +306,11 @@ class RateControl:
         route.throttles += 1
         accepted = route.accepted.per_second(now)
         if route.cubic is not None and route.cubic.throttled(now, sent_at, accepted):
+            log.info(
+                "%s throttled: rate cut to %.2f/s",
+                *(key, route.cubic.rate),
+                extra={"tuya_route": key, "tuya_rate": route.cubic.rate},
+            )
             oldest = route.accepted.oldest(now)
             # wait until the cloud's last second of accepted requests has passed
             route.pacer.hold(now if oldest is None else oldest + 1.0)

@@ -159,7 +159,14 @@ class TokenManager:
             try:
                 grant = _read_grant((await self._run(refresh_call(old))).result)
             except TuyaError as exc:  # spent or revoked: fall back to one full grant
-                log.debug("token refresh failed (%s); doing a full grant", type(exc).__name__)
+                log.info(
+                    "token refresh failed (%s); doing a full grant",
+                    type(exc).__name__,
+                    extra={
+                        "tuya_route": TOKEN_REFRESH.key,
+                        "tuya_code": getattr(exc, "code", None),
+                    },
+                )
             else:
                 self.refreshes += 1
                 if grant is not None:
@@ -192,7 +199,11 @@ class TokenManager:
             expires_at - advisory,
             self._generation,
         )
-        log.debug("token generation %d valid for %.0fs", self._generation, ttl)
+        log.info(
+            "new access token (generation %d), valid for %.0fs",
+            *(self._generation, ttl),
+            extra={"tuya_token_generation": self._generation, "tuya_token_ttl_s": ttl},
+        )
         return self._token
 
     async def aclose(self) -> None:

@@ -16,11 +16,14 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 import attrs
+from aiohttp.http import SERVER_SOFTWARE
 from yarl import URL
 
 from ._protocol import SignedRequest
+from ._version import __version__
 from .errors import (
     TuyaClientClosedError,
+    TuyaConfigError,
     TuyaConnectError,
     TuyaError,
     TuyaResponseTooLargeError,
@@ -29,6 +32,8 @@ from .errors import (
     TuyaTransportError,
 )
 
+#: Names the SDK, then aiohttp and Python (aiohttp's own default).
+USER_AGENT = f"tuya-thing-async/{__version__} {SERVER_SOFTWARE}"
 #: Response headers the protocol layer reads; nothing else is kept.
 KEPT_HEADERS = ("Content-Type", "Retry-After")
 #: aiohttp exceptions, most specific first, and what they mean for a caller.
@@ -103,7 +108,13 @@ def _map_error(exc: BaseException) -> TuyaTransportError:
 
 class AiohttpTransport(Transport):
     """Sends over one ``aiohttp.ClientSession``: borrowed (never closed here) or created
-    lazily inside the running loop and closed by ``aclose``."""
+    lazily inside the running loop and closed by ``aclose``.
+
+    A borrowed session answers exactly as an owned one: each request sets its own timeouts,
+    ``raise_for_status=False``, no redirects, decompression on and no session middlewares.
+    The session's default headers, cookies, auth, proxy settings and trace configs still
+    apply (aiohttp offers no per-request opt-out); a session with a ``base_url`` is refused.
+    """
 
     def __init__(
         self,
@@ -115,6 +126,8 @@ class AiohttpTransport(Transport):
         max_body_bytes: int = 8 * 1024 * 1024,
         connection_limit: int = 32,
     ) -> None:
+        if session is not None and getattr(session, "_base_url", None) is not None:
+            raise TuyaConfigError("a borrowed aiohttp session must not have a base_url")
         self.base_url = base_url
         self._session = session
         self._owns_session = session is None
@@ -163,7 +176,7 @@ class AiohttpTransport(Transport):
         async with self.session.request(
             request.method,
             URL(self.base_url + request.target, encoded=True),
-            headers=request.headers,
+            headers={**request.headers, "User-Agent": USER_AGENT},
             data=request.body or None,
             timeout=aiohttp.ClientTimeout(
                 total=timeout,
@@ -171,6 +184,10 @@ class AiohttpTransport(Transport):
                 sock_read=self._read_timeout,
             ),
             allow_redirects=False,
+            raise_for_status=False,
+            auto_decompress=True,
+            read_until_eof=True,
+            middlewares=(),
         ) as resp:
             kept = {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
             length = resp.content_length

@@ -9,15 +9,35 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+import attrs
 
 from ._pipeline import CallPipeline, ClientStats
-from ._protocol import Route
+from ._protocol import PROJECT_DEVICES, Route
 from ._transport import AiohttpTransport, Transport
-from .config import ClientSettings, Credentials, Region, resolve_base_url
-from .endpoints.devices import Devices
+from .config import (
+    ENV_BASE_URL,
+    ClientSettings,
+    Credentials,
+    Region,
+    endpoint_from_env,
+    resolve_base_url,
+)
+from .endpoints.devices import Devices, read_project_page
 from .endpoints.firmware import Firmware
 from .endpoints.logs import Logs
 from .errors import TuyaConfigError, TuyaValidationError
+
+
+@attrs.frozen
+class Verified:
+    """What ``await tuya.verify()`` found: the credentials work against ``base_url``."""
+
+    base_url: str
+    #: Whether the project's device listing returned at least one device.
+    has_devices: bool
+    #: Tuya's request id of the check (quote it to Tuya support).
+    tid: str | None
+
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
 
@@ -55,6 +75,35 @@ class TuyaClient:
         self.devices = Devices(self._pipeline)
         self.logs = Logs(self._pipeline)
         self.firmware = Firmware(self._pipeline)
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        settings: ClientSettings | None = None,
+        session: aiohttp.ClientSession | None = None,
+        transport: Transport | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> TuyaClient:
+        """A client configured by the environment (``os.environ``, or ``environ``):
+        ``TUYA_ACCESS_ID``, ``TUYA_ACCESS_SECRET``, and ``TUYA_REGION`` (``EU``, ``US``...) or
+        ``TUYA_BASE_URL``. Plain ``http://`` (loopback only: the emulator) needs
+        ``TUYA_INSECURE_HTTP=1``. Raises a one-line ``TuyaConfigError`` naming a missing or
+        bad variable."""
+        credentials = Credentials.from_env(environ)
+        where = endpoint_from_env(environ)
+        try:
+            base_url = resolve_base_url(where.region, where.base_url, where.insecure_http)
+        except TuyaConfigError as exc:
+            raise TuyaConfigError(f"{ENV_BASE_URL}: {exc}") from None
+        return cls(
+            credentials,
+            base_url=base_url,
+            settings=settings,
+            session=session,
+            transport=transport,
+            insecure_http=where.insecure_http,
+        )
 
     def _aiohttp_transport(self, session: aiohttp.ClientSession | None) -> AiohttpTransport:
         settings = self.settings
@@ -106,6 +155,18 @@ class TuyaClient:
         encoded = quote(path, safe="/")
         route = Route(verb, encoded, safe, needs_token=not path.startswith("/v1.0/token"))
         return (await self._pipeline.call(route, params=query, body=body, idempotent=safe)).result
+
+    async def verify(self) -> Verified:
+        """A start-up check of credentials, region and permissions: gets a token and lists
+        one device of the project (``GET /v2.0/cloud/thing/device?page_size=1``).
+
+        Raises what a real call would: ``TuyaAuthError`` (wrong ID or secret, or the project
+        lives in another region), ``TuyaPermissionError`` (the API is not authorised for the
+        project), ``TuyaConnectError``...; each ``TuyaAPIError`` carries Tuya's code and a hint.
+        """
+        envelope = await self._pipeline.call(PROJECT_DEVICES, params=(("page_size", "1"),))
+        listed, _, _ = read_project_page(envelope.result, 1)
+        return Verified(self.base_url, bool(listed), envelope.tid)
 
     async def aclose(self) -> None:
         """Close the client: calls in flight, and any later call, end with

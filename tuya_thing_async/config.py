@@ -6,6 +6,7 @@ import asyncio
 import enum
 import ipaddress
 import math
+import os
 import random
 import re
 import time
@@ -15,6 +16,7 @@ from urllib.parse import SplitResult, urlsplit
 import attrs
 
 from .errors import TuyaConfigError
+from .events import RequestEvent, ResponseEvent, RetryEvent
 
 
 def _check_key(name: str, value: object) -> None:
@@ -43,6 +45,35 @@ class Credentials:
         return f"Credentials(access_id={self.access_id[:4]!r}…, access_secret=***)"
 
     __str__ = __repr__
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
+        """``TUYA_ACCESS_ID`` and ``TUYA_ACCESS_SECRET`` from ``environ`` (``os.environ`` by
+        default); a one-line ``TuyaConfigError`` names a variable that is missing or bad."""
+        env = os.environ if environ is None else environ
+        values = [_required(env, name) for name in (ENV_ACCESS_ID, ENV_ACCESS_SECRET)]
+        try:
+            return cls(*values)
+        except TuyaConfigError as exc:  # name the variable, never show its value
+            text = str(exc).replace("Credentials.access_id", ENV_ACCESS_ID)
+            text = text.replace("Credentials.access_secret", ENV_ACCESS_SECRET)
+            raise TuyaConfigError(text) from None
+
+
+ENV_ACCESS_ID = "TUYA_ACCESS_ID"
+ENV_ACCESS_SECRET = "TUYA_ACCESS_SECRET"
+ENV_REGION = "TUYA_REGION"
+ENV_BASE_URL = "TUYA_BASE_URL"
+#: The explicit opt-in for plain ``http://`` to a loopback host (the emulator).
+ENV_INSECURE_HTTP = "TUYA_INSECURE_HTTP"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "")
+    if not value.strip():
+        raise TuyaConfigError(f"{name} is not set (or empty)")
+    return value.strip()
 
 
 class Region(enum.Enum):
@@ -87,6 +118,40 @@ def resolve_base_url(region: Region | str | None, base_url: str | None, insecure
         if not insecure_http:
             raise TuyaConfigError("plain http:// to a loopback host needs insecure_http=True")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+@attrs.frozen
+class EnvEndpoint:
+    """Where ``TuyaClient.from_env()`` connects: a region or a base URL, and the opt-in."""
+
+    region: Region | None
+    base_url: str | None
+    insecure_http: bool
+
+
+def endpoint_from_env(environ: Mapping[str, str] | None = None) -> EnvEndpoint:
+    """``TUYA_BASE_URL`` (wins when both are set) or ``TUYA_REGION`` (``EU``, ``us_east``...),
+    and ``TUYA_INSECURE_HTTP=1``, the only way to allow ``http://`` to a loopback host."""
+    env = os.environ if environ is None else environ
+    flag = env.get(ENV_INSECURE_HTTP, "").strip().lower()
+    if flag not in _TRUE + _FALSE:
+        raise TuyaConfigError(f"{ENV_INSECURE_HTTP} must be 1 or 0, got {flag!r}")
+    insecure = flag in _TRUE
+    base_url = env.get(ENV_BASE_URL, "").strip() or None
+    if base_url is not None:
+        if base_url.startswith("http://") and not insecure:
+            raise TuyaConfigError(
+                f"{ENV_BASE_URL} is plain http://: set {ENV_INSECURE_HTTP}=1 to allow it "
+                "(loopback hosts only, e.g. the emulator)"
+            )
+        return EnvEndpoint(None, base_url, insecure)
+    name = env.get(ENV_REGION, "").strip().upper().replace("-", "_")
+    if not name:
+        raise TuyaConfigError(f"{ENV_REGION} or {ENV_BASE_URL} is not set")
+    if name not in Region.__members__:
+        names = ", ".join(Region.__members__)
+        raise TuyaConfigError(f"{ENV_REGION} must be one of {names}, got {name!r}")
+    return EnvEndpoint(Region[name], None, insecure)
 
 
 def _region_url(region: Region | str | None) -> str:
@@ -173,6 +238,13 @@ class ClientSettings:
     #: Randomness for backoff jitter; tests inject a fixed value.
     rng: Callable[[], float] = random.random
     clock: Clock = attrs.field(factory=Clock)
+    #: Hooks, each given a redacted record (``tuya_thing_async.events``): a request about to
+    #: be sent, an HTTP answer, a retry. Plain or async callables; see ``events``.
+    on_request: Callable[[RequestEvent], object] | None = None
+    on_response: Callable[[ResponseEvent], object] | None = None
+    on_retry: Callable[[RetryEvent], object] | None = None
+    #: An OpenTelemetry ``TracerProvider`` for the client's spans (None: the global one).
+    tracer_provider: object | None = None
 
     def __attrs_post_init__(self) -> None:
         positives = {

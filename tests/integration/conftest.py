@@ -83,7 +83,7 @@ class RawTuya:
 @pytest.fixture
 def emulator() -> Iterator[dict[str, str]]:
     """``tuya-thing emulator serve`` (8 devices, seed 7, 15 ms latency) in another process;
-    yields its ``TUYA_*`` settings, as a user would export them."""
+    yields its ``TUYA_*`` settings, read from the ``export`` lines a user would paste."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -104,10 +104,10 @@ def emulator() -> Iterator[dict[str, str]]:
     env: dict[str, str] = {}
     assert proc.stdout is not None
     try:
-        while "TUYA_ACCESS_SECRET" not in env:
+        while "TUYA_INSECURE_HTTP" not in env:
             line = proc.stdout.readline()
             assert line, "emulator did not start"
-            if m := re.match(r"\s*(TUYA_\w+)=(\S+)", line):
+            if m := re.match(r"export (TUYA_\w+)=(\S+)", line):
                 env[m.group(1)] = m.group(2)
         yield env
     finally:

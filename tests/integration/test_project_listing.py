@@ -323,7 +323,7 @@ def test_emulator_devices_prints_ids_that_feed_harvest(tmp_path: Path) -> None:
     verbose = run("emulator", "devices", "--devices", "4", "--verbose")
     ids = plain.stdout.split()
     assert len(ids) == 4 and all(i.startswith("vdevo") for i in ids)
-    assert verbose.stdout.splitlines()[0].split() == [ids[0], "inverter", "Inverter", "001"]
+    assert verbose.stdout.splitlines()[0].split() == [ids[0], "#", "inverter", "Inverter", "001"]
     (tmp_path / "ids.txt").write_text(plain.stdout)
     harvested = run(*HARVEST, "--ids-file", str(tmp_path / "ids.txt"), "--quiet")
     assert harvested.returncode == 0, harvested.stderr

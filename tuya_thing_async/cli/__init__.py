@@ -13,19 +13,42 @@ import re
 import sys
 from collections.abc import Sequence
 
+from .._version import __version__
 from ..errors import TuyaAPIError, TuyaConfigError, TuyaError, TuyaValidationError
 from . import demo, devices_cmd, emulator_cmd, firmware_cmd, logs_cmd
 
 __all__ = ["build_parser", "main"]
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, unless there is none to show (None, False, [])."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, []) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """``parser`` and every parser below it."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += _subparsers(child)
+    return found
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tuya-thing", description="Tuya Cloud Device Management from the command line."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (demo, devices_cmd, logs_cmd, firmware_cmd, emulator_cmd):
         module.add_parser(sub)
+    for each in _subparsers(parser):
+        each.formatter_class = _Help
     return parser
 
 

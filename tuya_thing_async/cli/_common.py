@@ -121,11 +121,20 @@ def shard_from(args: argparse.Namespace) -> Shard | None:
         raise TuyaConfigError(f"JOB_COMPLETION_INDEX and --shard-count: {exc}") from None
 
 
+#: Output formats: a table for people, one JSON document, or JSON lines (one object a line).
+FORMATS = ("table", "json", "jsonl")
+
+
 def add_common(
-    parser: argparse.ArgumentParser, *, mutating: bool = False, formats: bool = True
+    parser: argparse.ArgumentParser,
+    *,
+    destructive: bool = False,
+    formats: Sequence[str] = FORMATS,
+    default_format: str = "table on a terminal, json otherwise",
 ) -> None:
-    """Connection and output options, accepted after any leaf command (``formats=False``
-    for a command with a ``--format`` of its own)."""
+    """Connection and output options, accepted after any leaf command; ``--yes`` only where
+    something is destroyed; ``--format`` offers only what the command can write (nothing:
+    the command has a ``--format`` of its own)."""
     g = parser.add_argument_group("connection")
     g.add_argument(
         "--emulator",
@@ -163,13 +172,19 @@ def add_common(
     if formats:
         o.add_argument(
             "--format",
-            choices=["json", "table"],
+            choices=list(formats),
             default=None,
-            help="default: table on a terminal, JSON otherwise",
+            help=f"output format (default: {default_format})",
         )
     o.add_argument("--quiet", action="store_true", help="no progress bars")
-    if mutating:
+    if destructive:
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+def output_format(args: argparse.Namespace, default: str | None = None) -> str:
+    """``--format``, else ``default``, else table on a terminal and json otherwise."""
+    chosen: str = args.format or default or ("table" if sys.stdout.isatty() else "json")
+    return chosen
 
 
 def credentials(args: argparse.Namespace) -> tuple[Credentials, Region | None, str | None]:
@@ -230,7 +245,10 @@ async def connect(args: argparse.Namespace, **settings: Any) -> AsyncIterator[Co
 
 
 def jsonable(value: Any) -> Any:
-    """attrs models, datetimes and enums as plain JSON values."""
+    """attrs models, datetimes and enums as plain JSON values; NaN and infinities (which JSON
+    cannot hold, though clouds send them) as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if attrs.has(type(value)):
         out = {}
         for f in attrs.fields(type(value)):
@@ -251,17 +269,27 @@ def jsonable(value: Any) -> Any:
 
 def json_line(device_id: str, record: Any) -> str:
     """One log record as a JSON line, with the device it belongs to."""
-    return json.dumps({"device_id": device_id, **jsonable(record)}, ensure_ascii=False) + "\n"
+    return dumps({"device_id": device_id, **jsonable(record)}) + "\n"
+
+
+def dumps(plain: Any) -> str:
+    """Strict JSON of a ``jsonable`` value (never ``NaN`` or ``Infinity``)."""
+    return json.dumps(plain, ensure_ascii=False, allow_nan=False)
 
 
 def emit(args: argparse.Namespace, data: Any, columns: Sequence[str] | None = None) -> None:
-    """Print JSON (machines) or a table (people): a dict is one row, a list many."""
-    fmt = args.format or ("table" if sys.stdout.isatty() else "json")
+    """Print JSON (one document), JSON lines (one object a line) or a table: a dict is one
+    row, a list many."""
+    fmt = output_format(args)
     plain = jsonable(data)
-    if fmt == "json":
-        print(json.dumps(plain, ensure_ascii=False))
-        return
     rows = plain if isinstance(plain, list) else [plain]
+    if fmt == "json":
+        print(dumps(plain))
+        return
+    if fmt == "jsonl":
+        for row in rows:
+            print(dumps(row))
+        return
     if not rows:
         print("(nothing)")
         return

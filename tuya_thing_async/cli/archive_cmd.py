@@ -57,7 +57,7 @@ def add_parser(sub: Any, codes: Any, log_types: Any) -> None:
     a.add_argument("--concurrency", type=int, default=16, help="devices walked at once (16)")
     a.add_argument("--batch-records", type=int, default=100_000, help="records per commit (100000)")
     add_shard_options(a)
-    add_common(a, formats=False)
+    add_common(a, formats=())
     a.set_defaults(run=run_archive)
 
 

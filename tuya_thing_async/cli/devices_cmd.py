@@ -4,13 +4,12 @@ transfer, delete, reset."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from ..bulk import BulkMode
 from ..models import Device
-from ._common import add_common, confirm, connect, emit, jsonable, read_ids
+from ._common import add_common, confirm, connect, dumps, emit, jsonable, output_format, read_ids
 
 LIST_COLUMNS = ("id", "custom_name", "name", "category", "is_online", "bind_space_id")
 PROJECT_COLUMNS = ("id", "custom_name", "name", "category", "product_id", "is_online")
@@ -26,12 +25,12 @@ def add_parser(sub: Any) -> None:
     cmds = group.add_subparsers(dest="devices_command", required=True)
 
     def leaf(
-        name: str, help_: str, *, mutating: bool = False, device: bool = True
+        name: str, help_: str, *, destructive: bool = False, device: bool = True
     ) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = cmds.add_parser(name, help=help_)
         if device:
             p.add_argument("device_id")
-        add_common(p, mutating=mutating)
+        add_common(p, destructive=destructive)
         p.set_defaults(run=run)
         return p
 
@@ -44,18 +43,16 @@ def add_parser(sub: Any) -> None:
     many.add_argument("--ids-file", help="file with one ID per line ('-' for stdin)")
     many.add_argument("--partial", action="store_true", help="report failed batches, go on")
     leaf("state", "freeze state")
-    leaf("freeze", "freeze the device", mutating=True)
-    leaf("unfreeze", "unfreeze the device", mutating=True)
-    leaf("rename", "set the device's name", mutating=True).add_argument("name")
-    leaf("set-icon", "set the icon path or URL", mutating=True).add_argument("icon")
-    loc = leaf("set-location", "set longitude and latitude", mutating=True)
+    leaf("freeze", "freeze the device")
+    leaf("unfreeze", "unfreeze the device")
+    leaf("rename", "set the device's name").add_argument("name")
+    leaf("set-icon", "set the icon path or URL").add_argument("icon")
+    loc = leaf("set-location", "set longitude and latitude")
     loc.add_argument("--lon", type=float, required=True)
     loc.add_argument("--lat", type=float, required=True)
-    leaf("transfer", "move to another space", mutating=True).add_argument(
-        "--space-id", required=True
-    )
-    leaf("delete", "remove the device from the project", mutating=True)
-    leaf("reset", "unbind and restore factory defaults", mutating=True)
+    leaf("transfer", "move to another space").add_argument("--space-id", required=True)
+    leaf("delete", "remove the device from the project", destructive=True)
+    leaf("reset", "unbind and restore factory defaults", destructive=True)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -88,16 +85,17 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def _list(args: argparse.Namespace, devices: Any) -> None:
-    """JSON lines as devices arrive (feed them to ``harvest --ids-file``), or a table."""
-    table = (args.format or ("table" if sys.stdout.isatty() else "json")) == "table"
+    """JSON lines as devices arrive (feed them to ``harvest --ids-file``; the default when
+    not on a terminal), or a table or one JSON document at the end."""
+    streaming = output_format(args, None if sys.stdout.isatty() else "jsonl") == "jsonl"
     found: list[Device] = []
     async with devices.iter_project(args.product_ids, args.categories) as fleet:
         async for device in fleet:
-            if table:
-                found.append(device)
+            if streaming:
+                print(dumps(jsonable(device)))
             else:
-                print(json.dumps(jsonable(device), ensure_ascii=False))
-    if table:
+                found.append(device)
+    if not streaming:
         emit(args, found, PROJECT_COLUMNS)
 
 

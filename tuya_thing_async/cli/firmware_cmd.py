@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> None:
         p.add_argument("--channel", type=int, required=True)
         p.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
         p.add_argument("--timeout", type=float, default=1800.0, help="give up after (seconds)")
-        add_common(p, mutating=name == "start")
+        add_common(p, destructive=name == "start")
         if name == "start":
             p.add_argument("--watch", action="store_true", help="then follow its progress")
     for p in cmds.choices.values():

@@ -58,7 +58,7 @@ def add_parser(sub: Any, window_options: Any, codes: Any, log_types: Any) -> Non
     )
     window_options(h)
     add_shard_options(h)
-    add_common(h)
+    add_common(h, formats=("jsonl",), default_format="jsonl, the only one")
     h.set_defaults(run=run_harvest)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..models import LogType
-from . import archive_cmd, harvest_cmd
-from ._common import add_common, connect, json_line, parse_time
+from . import _ui, archive_cmd, harvest_cmd
+from ._common import add_common, connect, dumps, json_line, jsonable, output_format, parse_time
 
 TYPES = {t.name.lower(): t for t in LogType}
 
@@ -55,7 +55,7 @@ def add_parser(sub: Any) -> None:
     for p in (ops, reps):
         _window_options(p)
         p.add_argument("--max", type=int, default=None, help="stop after this many records")
-        add_common(p)
+        add_common(p, default_format="jsonl")
         p.set_defaults(run=run_logs)
 
     harvest_cmd.add_parser(sub, _window_options, _codes, _log_types)
@@ -74,10 +74,27 @@ async def run_logs(args: argparse.Namespace) -> int:
             stream = logs.iter_reports(args.device_id, codes=args.codes, **window)
         out: IO[str] = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
         try:
-            async with stream:
-                async for record in stream:
-                    out.write(json_line(args.device_id, record))
+            await _write(args, stream, out)
         finally:
             if args.out:
                 out.close()
     return 0
+
+
+async def _write(args: argparse.Namespace, stream: Any, out: IO[str]) -> None:
+    """JSON lines as records arrive; a table or one JSON document once all are in."""
+    fmt = output_format(args, "jsonl")
+    rows: list[dict[str, Any]] = []
+    async with stream:
+        async for record in stream:
+            if fmt == "jsonl":
+                out.write(json_line(args.device_id, record))
+            else:
+                rows.append({"device_id": args.device_id, **jsonable(record)})
+    if fmt == "json":
+        out.write(dumps(rows) + "\n")
+    elif fmt == "table":
+        out.write(
+            (_ui.table(list(rows[0]), [list(r.values()) for r in rows]) if rows else "(nothing)")
+            + "\n"
+        )

@@ -19,7 +19,15 @@ cached), so ``FakeCloud.seeded(devices=100_000)`` starts in about a second in a 
 
 from .app import create_app
 from .faults import Fault, FaultKind
-from .server import serve
+from .server import serve, serve_in_thread
 from .state import CloudError, FakeCloud
 
-__all__ = ["CloudError", "FakeCloud", "Fault", "FaultKind", "create_app", "serve"]
+__all__ = [
+    "CloudError",
+    "FakeCloud",
+    "Fault",
+    "FaultKind",
+    "create_app",
+    "serve",
+    "serve_in_thread",
+]
