@@ -52,7 +52,11 @@ def emulator_process(
         *(("--access-secret", access_secret) if access_secret else ()),
     ]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # "Press Ctrl+C to stop." would land in the table
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     info: dict[str, str] = {}
     try:
@@ -62,9 +66,9 @@ def emulator_process(
             line = proc.stdout.readline()
             if not line or time.monotonic() > deadline:
                 raise RuntimeError("the emulator did not start")
-            if m := re.match(r"\s*(TUYA_\w+)=(\S+)", line):
+            if m := re.search(r"\b(TUYA_\w+)=(\S+)", line):
                 info[m.group(1)] = m.group(2)
-            if m := re.match(r"\s*first device: (\S+)", line):
+            if m := re.search(r"first device: (\S+)", line):
                 info["device"] = m.group(1)
         yield info
     finally:

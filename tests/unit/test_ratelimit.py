@@ -12,6 +12,7 @@ from tuya_thing_async._ratelimit import (
     BETA,
     FLOOR,
     MARGIN,
+    MARGIN_SHARE,
     RECOVERY,
     Accepted,
     Pacer,
@@ -22,6 +23,11 @@ from tuya_thing_async.emulator.throttle import Throttle, limit_for
 LOGS = "GET /v2.0/cloud/thing/{device_id}/report-logs"
 DEVICE = "GET /v2.0/cloud/thing/{device_id}"
 FAR = 1e9  # a deadline that never matters
+
+
+def _under(accepted: float) -> float:
+    """Where a route throttled after ``accepted`` successes a second aims: just under it."""
+    return accepted - min(MARGIN, accepted * MARGIN_SHARE)
 
 
 def _throttle_after(control: RateControl, clock: FakeClock, accepted: int) -> None:
@@ -58,7 +64,7 @@ async def test_a_throttle_pauses_the_route_and_cuts_its_rate(clock: FakeClock) -
     control = RateControl(clock)
     _throttle_after(control, clock, accepted=20)
     state = control.snapshot()[LOGS]
-    cut = BETA * (20 - MARGIN)  # a share of just under what the cloud accepted
+    cut = BETA * _under(20)  # a share of just under what the cloud accepted
     assert state.rate == pytest.approx(cut) and state.throttles == 1
     # paused until the oldest of the 20 accepted requests is a second old (0.05 s from now),
     # then spaced at the cut rate
@@ -79,20 +85,25 @@ async def test_the_rate_recovers_toward_the_accepted_rate_then_probes_beyond(
         rates.append(control.snapshot()[LOGS].rate or 0.0)
     assert rates == sorted(rates)  # it never decreases without a throttle
     assert rates[0] < 25 * 0.85
-    assert abs(rates[22] - (25 - MARGIN)) < 0.3  # back just under the ceiling after ~2.3 s
+    back = round(RECOVERY * 10) - 1  # back just under the ceiling after RECOVERY seconds
+    assert abs(rates[back] - _under(25)) < 0.3
     assert rates[-1] > 26  # then probing past it
 
 
 def test_a_slow_route_takes_the_whole_recovery_time_before_probing(clock: FakeClock) -> None:
     control = RateControl(clock)
     _throttle_after(control, clock, accepted=8)
-    ceiling, rates = 8 - MARGIN, {}
-    for step in range(1, 51):  # 5 s of successes, 10 a second
+    ceiling, rates = _under(8), {}
+    for step in range(1, round((RECOVERY + 2) * 10) + 1):  # successes, 10 a second
         clock.advance(0.1)
         control.answered(LOGS, clock.monotonic(), throttled=False)
         rates[step] = control.snapshot()[LOGS].rate or 0.0
-    at = {seconds: rates[round(seconds * 10)] for seconds in (1.5, RECOVERY, RECOVERY + 2)}
+    at = {
+        seconds: rates[round(seconds * 10)]
+        for seconds in (1.5, RECOVERY - 1, RECOVERY, RECOVERY + 2)
+    }
     assert at[1.5] < ceiling - 0.1  # CUBIC alone would be back at the ceiling by now
+    assert at[RECOVERY - 1] < ceiling
     assert at[RECOVERY] == pytest.approx(ceiling, abs=0.01)
     assert at[RECOVERY + 2] > ceiling  # then probing beyond it
 
@@ -137,7 +148,7 @@ async def test_a_fixed_ceiling_caps_the_adaptive_rate(clock: FakeClock) -> None:
     control = RateControl(clock, limits={LOGS: 4.0})
     assert await _send_times(control, clock, LOGS, 3) == pytest.approx([0.0, 0.25, 0.5])
     _throttle_after(control, clock, accepted=3)
-    assert control.snapshot()[LOGS].rate == pytest.approx(max(BETA * (3 - MARGIN), FLOOR))
+    assert control.snapshot()[LOGS].rate == pytest.approx(max(BETA * _under(3), FLOOR))
     for _ in range(300):
         clock.advance(0.25)
         control.answered(LOGS, clock.monotonic(), throttled=False)
