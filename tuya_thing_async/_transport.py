@@ -141,8 +141,7 @@ class AiohttpTransport(Transport):
         """The aiohttp session, created on first use."""
         if self._session is None:
             connector = aiohttp.TCPConnector(
-                limit=self._connection_limit,
-                limit_per_host=max(1, self._connection_limit // 2),
+                limit=self._connection_limit,  # one host: no lower per-host limit
                 ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(connector=connector)

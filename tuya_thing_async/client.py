@@ -113,7 +113,7 @@ class TuyaClient:
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_body_bytes=settings.max_body_bytes,
-            connection_limit=settings.connection_limit,
+            connection_limit=max(settings.connection_limit, settings.max_concurrency),
         )
 
     @property

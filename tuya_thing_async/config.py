@@ -230,7 +230,7 @@ class ClientSettings:
     bulk_concurrency: int = 4
     #: Largest response body accepted, in bytes.
     max_body_bytes: int = 8 * 1024 * 1024
-    #: Connection pool size.
+    #: Connection pool size; the pool never holds fewer than ``max_concurrency`` connections.
     connection_limit: int = 32
     lang: str = "en"
     #: Reject unknown response fields and missing ones (for tests: drift shows up as failures).
