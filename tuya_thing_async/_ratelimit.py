@@ -53,7 +53,7 @@ EPISODE = 1.0
 #: clients sharing a limit that all recover in the same time keep their shares, so the one that
 #: was cut most regains most in absolute terms (measured: 10/s routes throttled 4.8% instead of
 #: 6-8%; 4 processes on one limit none below 3.9/s of a 6.25/s share, was 1.9).
-RECOVERY = 6.0
+RECOVERY = 5.0
 #: Requests an API may have in flight at first, and the window at which slow start ends.
 SLOW_START = 4
 SLOW_START_END = 64
