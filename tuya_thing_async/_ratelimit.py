@@ -52,7 +52,7 @@ EPISODE = 1.0
 #: it sooner and probe beyond it every couple of seconds, each probe costing a throttle; and
 #: clients sharing a limit that all recover in the same time keep their shares, so the one that
 #: was cut most regains most in absolute terms (measured: 10/s routes throttled 4.8% instead of
-#: 6-8%; 4 processes on one limit none below 3.9/s of a 6.25/s share, was 1.9).
+#: 6-8%; 4 processes on one 25/s limit none below 3.9/s of a 6.25/s share in 5 runs, was 1.9).
 RECOVERY = 5.0
 #: Requests an API may have in flight at first, and the window at which slow start ends.
 SLOW_START = 4
