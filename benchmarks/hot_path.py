@@ -179,7 +179,9 @@ async def measure_calls(repeats: int, calls: int = 300) -> dict[str, float]:
     }
 
 
-async def _emit_pages(pages: int) -> Callable[[int, Callable[[int], Awaitable[None]]], Any]:
+def _emit_pages(pages: int) -> Callable[[int, Callable[[int], Awaitable[None]]], Any]:
+    """Fan-out work that emits ``pages`` results per item at once."""
+
     async def work(item: int, emit: Callable[[int], Awaitable[None]]) -> None:
         for page in range(pages):
             await emit(page)
@@ -215,7 +217,7 @@ async def measure_fanout(pending: int = 1_000_000, items: int = 20_000) -> dict[
     """Seconds until the first result with ``pending`` devices queued (the fan-out helper
     alone, and a whole harvest); consumer wall time per hand-off (one emitted page) at 4 and
     256 workers."""
-    work = await _emit_pages(1)
+    work = _emit_pages(1)
     began = time.perf_counter()
     outcomes = fan_out(range(pending), work, concurrency=16)
     await outcomes.__anext__()
@@ -223,7 +225,7 @@ async def measure_fanout(pending: int = 1_000_000, items: int = 20_000) -> dict[
     await outcomes.aclose()
     result = {"start_s": first, "harvest_start_s": await _harvest_start(pending)}
     for workers in (4, 256):
-        work = await _emit_pages(10)
+        work = _emit_pages(10)
         runs = []
         for _ in range(3):
             began = time.perf_counter()

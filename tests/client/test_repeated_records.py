@@ -28,14 +28,19 @@ PAGES = [[1, 2, 2, 3, 4], [5, 3, 4, 6], [6, 7]]
 IN_ORDER = ["1", "2", "3", "4", "5", "6", "7"]
 
 
-def _reports(fake: FakeTuya) -> None:
-    def answer(seen: Seen) -> Any:
-        index = int(seen.url.query.get("last_row_key", "0"))
-        more = index + 1 < len(PAGES)
-        logs = [_report(n) for n in PAGES[index]]
-        return fake.ok({"logs": logs, "has_more": more, "last_row_key": str(index + 1)})
+def _serve(fake: FakeTuya, path: str, entry: Any, cursor: str, more: str, following: str) -> None:
+    """Answer ``path`` with PAGES, paged by the ``cursor`` query key, in the given shape."""
 
-    fake.on("GET", REPORTS, answer)
+    def answer(seen: Seen) -> Any:
+        index = int(seen.url.query.get(cursor, "0"))
+        logs = [entry(n) for n in PAGES[index]]
+        return fake.ok({"logs": logs, more: index + 1 < len(PAGES), following: str(index + 1)})
+
+    fake.on("GET", path, answer)
+
+
+def _reports(fake: FakeTuya) -> None:
+    _serve(fake, REPORTS, _report, "last_row_key", "has_more", "last_row_key")
 
 
 async def test_iter_reports_drops_repeats(
@@ -51,13 +56,7 @@ async def test_iter_reports_drops_repeats(
 async def test_iter_operations_drops_repeats(
     fake: FakeTuya, make_client: Callable[..., TuyaClient]
 ) -> None:
-    def answer(seen: Seen) -> Any:
-        index = int(seen.url.query.get("start_row_key", "0"))
-        more = index + 1 < len(PAGES)
-        logs = [_operation(n) for n in PAGES[index]]
-        return fake.ok({"logs": logs, "has_next": more, "next_row_key": str(index + 1)})
-
-    fake.on("GET", OPERATIONS, answer)
+    _serve(fake, OPERATIONS, _operation, "start_row_key", "has_next", "next_row_key")
     async with make_client() as tuya, tuya.logs.iter_operations(DEV) as logs:
         values = [log.value async for log in logs]
     assert sorted(values) == IN_ORDER and len(values) == 7
