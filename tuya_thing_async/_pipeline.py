@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
+import os
 from typing import TypeVar
 
 import attrs
 
 from . import _protocol
 from ._call import Call, CallState
+from ._guard import CallGuards
 from ._observe import Observer
 from ._protocol import Envelope, SignedRequest
 from ._ratelimit import RateControl, RouteRate
@@ -102,8 +103,7 @@ class CallPipeline:
         self._tokens = TokenManager(self.run, self._clock, settings.rng)
         self._offset = ClockOffset()
         self._observe = Observer(settings, getattr(transport, "base_url", ""))
-        self._active: set[asyncio.Timeout] = set()
-        self._drained = asyncio.Event()
+        self._guards = CallGuards()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._requests = self._retries = self._in_flight = 0
@@ -163,27 +163,21 @@ class CallPipeline:
         self.check_open()
         self._bind_loop()
         state = CallState(deadline=self._clock.monotonic() + self.settings.deadline)
-        # the guard of last resort; the clock's deadline normally ends the call a bit earlier
-        deadline = asyncio.timeout(self.settings.deadline + DEADLINE_GRACE)
+        guard = asyncio.timeout(None)  # stops the call on aclose, or long past its deadline
         try:
             with self._observe.call(call, state):
-                async with deadline:
-                    self._active.add(deadline)
+                async with guard:
+                    self._guards.watch(guard, self.settings.deadline + DEADLINE_GRACE)
                     try:
                         return await self._with_retries(call, state)
                     finally:
-                        self._forget(deadline)
+                        self._guards.forget(guard)
         except TuyaError as exc:
             raise self._with_context(exc, call, state) from None
         except TimeoutError:
-            if not deadline.expired():
+            if not guard.expired():
                 raise
         raise self._with_context(self._stopped_error(call, state), call, state)
-
-    def _forget(self, deadline: asyncio.Timeout) -> None:
-        self._active.discard(deadline)
-        if self._closed and not self._active:
-            self._drained.set()
 
     def _stopped_error(self, call: Call, state: CallState) -> TuyaError:
         """Why a call was stopped from outside: closed, or out of time. A non-idempotent
@@ -341,7 +335,7 @@ class CallPipeline:
             client_id=self.credentials.access_id,
             secret=self.credentials.access_secret,
             t_ms=self._offset.server_ms(sent_s),
-            nonce=secrets.token_hex(16),
+            nonce=os.urandom(16).hex(),
             access_token=token.access if token else "",
             lang=self.settings.lang,
         )
@@ -386,15 +380,11 @@ class CallPipeline:
         and any token renewal. Idempotent."""
         if not self._closed:
             self._closed = True
-            now = asyncio.get_running_loop().time()
-            for deadline in self._active:
-                if not deadline.expired():  # an expired one is ending the call already
-                    deadline.reschedule(now)
-            if not self._active:
-                self._drained.set()
+            self._guards.stop_all()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(CLOSE_GRACE):
-                await self._drained.wait()
+                await self._guards.wait_idle()
+        self._guards.close()
         await self._tokens.aclose()
         await self._observe.aclose()
         await self._transport.aclose()

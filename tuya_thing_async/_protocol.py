@@ -59,7 +59,9 @@ FIRMWARE_PROGRESS = Route("GET", THING + "/firmware/{channel}/progress", idempot
 
 def fill_path(template: str, params: Mapping[str, str]) -> str:
     """Percent-encode each (already validated) path parameter into the template."""
-    return template.format_map({k: quote(v, safe="") for k, v in params.items()})
+    return template.format_map(
+        {k: v if _signing.unreserved(v) else quote(v, safe="") for k, v in params.items()}
+    )
 
 
 def encode_json(body: Any) -> bytes:

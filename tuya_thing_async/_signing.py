@@ -26,15 +26,15 @@ def body_sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-#: Texts that percent-encoding leaves as they are (a value may also hold commas).
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+#: Texts that percent-encoding leaves as they are (a query value may also hold commas).
+unreserved = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~,-]*").fullmatch
 
 
 def encode_query(params: Query) -> str:
     """Percent-encode a query for the wire, in the given order (commas stay literal)."""
     return "&".join(
-        f"{k if _PLAIN_KEY(k) else quote(k, safe='')}={v if _PLAIN_VALUE(v) else quote(v, ',')}"
+        f"{k if unreserved(k) else quote(k, safe='')}={v if _PLAIN_VALUE(v) else quote(v, ',')}"
         for k, v in params
     )
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from ._converter import to_ms
+from ._values import to_ms
 from .errors import TuyaValidationError
 
 _DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -1,7 +1,7 @@
 """Dumb, frozen data classes for what the Tuya cloud returns. All parsing lives in
-``_converter``; times are timezone-aware UTC datetimes. Log records, of which a harvest reads
-millions, keep the integer epoch milliseconds Tuya sends (``event_time_ms``) and compute the
-datetime (``event_time``) only when it is read."""
+``_converter``. Device and log times are kept as integer epoch milliseconds (``*_ms`` fields:
+a harvest reads millions of records, a batch 20 devices) and read as timezone-aware UTC
+datetimes through the property of the same name without ``_ms``, computed on access."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def ms_datetime(ms: int) -> datetime:
     """Epoch milliseconds as an aware UTC datetime (exact: no float rounding)."""
     return _EPOCH + timedelta(milliseconds=ms)
+
+
+def _shown_as(name: str) -> dict[str, str]:
+    return {SHOWN_AS: name}
+
+
+def _optional_datetime(ms: int | None) -> datetime | None:
+    return None if ms is None else ms_datetime(ms)
 
 
 #: A data-point value as Tuya reports it (usually a string such as ``"true"`` or ``"1520"``).
@@ -68,7 +76,7 @@ class UpgradeStatus(enum.IntEnum):
     TIMED_OUT = 7
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # a frozen slotted class costs twice as much to build
 class Device:
     """A device as returned by ``GET /v2.0/cloud/thing/{device_id}``, the batch query and the
     project listing (``GET /v2.0/cloud/thing/device``, which has no ``model`` or
@@ -77,6 +85,8 @@ class Device:
     ``local_key`` is the device's local-network encryption key, a secret: it is kept (local
     control needs it) but left out of ``repr`` and of the command line's output. ``lat`` and
     ``lon`` are None together when the device has no location (Tuya sends ``"0"``/``"0"``).
+    Times are epoch milliseconds (``active_time_ms``...), None when Tuya sends none; the
+    properties ``active_time``, ``create_time`` and ``update_time`` read them as datetimes.
     """
 
     id: str
@@ -96,9 +106,24 @@ class Device:
     lat: float | None = None
     lon: float | None = None
     local_key: str = attrs.field(default="", repr=False)
-    active_time: datetime | None = None
-    create_time: datetime | None = None
-    update_time: datetime | None = None
+    active_time_ms: int | None = attrs.field(default=None, metadata=_shown_as("active_time"))
+    create_time_ms: int | None = attrs.field(default=None, metadata=_shown_as("create_time"))
+    update_time_ms: int | None = attrs.field(default=None, metadata=_shown_as("update_time"))
+
+    @property
+    def active_time(self) -> datetime | None:
+        """When the device was activated (aware UTC)."""
+        return _optional_datetime(self.active_time_ms)
+
+    @property
+    def create_time(self) -> datetime | None:
+        """When the device was first registered (aware UTC)."""
+        return _optional_datetime(self.create_time_ms)
+
+    @property
+    def update_time(self) -> datetime | None:
+        """When the device's record last changed (aware UTC)."""
+        return _optional_datetime(self.update_time_ms)
 
     @property
     def display_name(self) -> str:
@@ -122,7 +147,7 @@ class OperationLog:
     by the paid edition (``query_type=2``), ``""`` otherwise.
     """
 
-    event_time_ms: int = attrs.field(metadata={SHOWN_AS: "event_time"})
+    event_time_ms: int = attrs.field(metadata=_shown_as("event_time"))
     event_id: int
     event_type: LogType | None = None
     code: str = ""
@@ -147,7 +172,7 @@ class ReportLog:
 
     code: str
     value: DPValue
-    event_time_ms: int = attrs.field(metadata={SHOWN_AS: "event_time"})
+    event_time_ms: int = attrs.field(metadata=_shown_as("event_time"))
 
     @property
     def event_time(self) -> datetime:

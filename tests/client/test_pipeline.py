@@ -177,6 +177,33 @@ async def test_a_reset_still_unanswered_at_its_deadline_is_outcome_unknown() -> 
             await tuya.devices.get_state(DEV)  # a read just times out
 
 
+async def test_calls_that_ignore_their_timeout_each_end_at_their_own_deadline() -> None:
+    cloud = Cloud(_ok({"state": 0}))
+    loop = asyncio.get_running_loop()
+
+    async def never_answers(request: SignedRequest) -> TransportResponse:
+        if request.path.startswith("/v1.0/token"):
+            return cloud(request)
+        await asyncio.Event().wait()  # ignores its timeout
+        raise AssertionError("not reached")
+
+    async def timed(delay: float) -> tuple[float, float]:
+        await asyncio.sleep(delay)
+        began = loop.time()
+        with pytest.raises(TuyaTimeoutError, match="deadline"):
+            await tuya.devices.get_state(DEV)
+        return began, loop.time() - began
+
+    async with _client(never_answers, deadline=0.15) as tuya:
+        async with asyncio.timeout(2):  # a guard that never fires fails here, not by hanging
+            runs = await asyncio.gather(timed(0.0), timed(0.1), timed(0.2))
+        assert tuya.stats.in_flight == 0
+    starts = [began for began, _ in runs]
+    assert starts[2] - starts[0] >= 0.2
+    for _, took in runs:  # the deadline, its grace, and the timer's scheduling slack
+        assert 0.15 <= took < 0.45
+
+
 async def test_a_failed_token_request_is_not_retried_again_by_the_call() -> None:
     sent: list[str] = []
 

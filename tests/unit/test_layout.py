@@ -18,6 +18,7 @@ PURE = [
     "_retry",
     "models",
     "_converter",
+    "_values",
     "_validation",
     "_call",
     "_skew",

@@ -9,7 +9,7 @@ import attrs
 import pytest
 from cattrs.errors import ClassValidationError
 
-from tuya_thing_async import _converter
+from tuya_thing_async import _converter, _values
 from tuya_thing_async.errors import TuyaValidationError
 from tuya_thing_async.models import (
     Device,
@@ -96,6 +96,24 @@ def test_camel_case_listing_maps_onto_the_same_device(strict: bool) -> None:
     assert listed.local_key == "secretkey" and "secretkey" not in repr(listed)
 
 
+def test_device_times_are_milliseconds_read_as_datetimes() -> None:
+    device = _converter.LENIENT.structure(DETAIL, Device)
+    assert device.active_time_ms == 1677052800000
+    assert device.active_time == datetime(2023, 2, 22, 8, 0, tzinfo=UTC)
+    assert Device("d1").active_time is None and Device("d1").update_time is None
+
+
+@pytest.mark.parametrize("value", [0, "0", "", None, "soon", 10**17, -(10**17), True, 1.5])
+def test_a_device_time_that_is_not_a_time_is_absent_leniently_refused_strictly(
+    value: object,
+) -> None:
+    data = {**DETAIL, "active_time": value}
+    assert _converter.LENIENT.structure(data, Device).active_time is None
+    if value not in (0, "0", "", None):
+        with pytest.raises(ClassValidationError):
+            _converter.STRICT.structure(data, Device)
+
+
 @pytest.mark.parametrize(
     ("data", "check"),
     [
@@ -170,9 +188,9 @@ def test_state_and_progress() -> None:
 
 def test_time_conversion_refuses_naive_datetimes() -> None:
     aware = datetime(2023, 1, 1, 8, tzinfo=timezone(timedelta(hours=8)))
-    assert _converter.to_ms(aware) == 1672531200000
+    assert _values.to_ms(aware) == 1672531200000
     with pytest.raises(TuyaValidationError, match="naive"):
-        _converter.to_ms(datetime(2023, 1, 1))
+        _values.to_ms(datetime(2023, 1, 1))
 
 
 def test_report_log_hook_rules() -> None:

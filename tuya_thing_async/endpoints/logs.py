@@ -10,7 +10,7 @@ cursor strings.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any, Generic, Literal, TypeVar
 
@@ -18,7 +18,6 @@ import attrs
 
 from .. import _protocol as P
 from .. import _validation as v
-from .._converter import from_ms
 from ..checkpoint import HarvestCheckpoint
 from ..errors import TuyaProtocolError, TuyaValidationError
 from ..harvest import Harvest, HarvestProgress, OnError, check_checkpoint
@@ -158,7 +157,7 @@ class Logs(Resource):
         if checkpoint is not None and start is None and end is None:
             start_ms, end_ms = str(checkpoint.start_ms), str(checkpoint.end_ms)
         else:
-            end = end or from_ms(self._pipeline.settings.clock.time() * 1000)
+            end = end or datetime.fromtimestamp(self._pipeline.settings.clock.time(), UTC)
             start_ms, end_ms = v.window(start or end - RETENTION, end)
         return [
             *filter_,
