@@ -133,6 +133,7 @@ class AiohttpTransport(Transport):
         self._owns_session = session is None
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
+        self._usual_timeout = self._timeout(read_timeout)
         self._cap = max_body_bytes
         self._connection_limit = connection_limit
 
@@ -146,6 +147,11 @@ class AiohttpTransport(Transport):
             )
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
+
+    def _timeout(self, total: float) -> aiohttp.ClientTimeout:
+        """One timer per request (``total``); ``sock_connect`` applies only to new
+        connections, so a pooled request schedules nothing else."""
+        return aiohttp.ClientTimeout(total=total, sock_connect=min(self._connect_timeout, total))
 
     async def aclose(self) -> None:
         if self._owns_session and self._session is not None and not self._session.closed:
@@ -177,10 +183,8 @@ class AiohttpTransport(Transport):
             URL(self.base_url + request.target, encoded=True),
             headers={**request.headers, "User-Agent": USER_AGENT},
             data=request.body or None,
-            timeout=aiohttp.ClientTimeout(
-                total=timeout,
-                connect=min(self._connect_timeout, timeout),
-                sock_read=self._read_timeout,
+            timeout=(
+                self._usual_timeout if timeout >= self._read_timeout else self._timeout(timeout)
             ),
             allow_redirects=False,
             raise_for_status=False,

@@ -11,6 +11,7 @@ from ._values import to_ms
 from .errors import TuyaValidationError
 
 _DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_DEVICE_ID_LIST = re.compile(r"[A-Za-z0-9_-]{1,64}(?:,[A-Za-z0-9_-]{1,64})*")
 #: IDs that pass the pattern but address sibling routes (GET /v2.0/cloud/thing/batch, /device).
 _RESERVED_IDS = frozenset({"batch", "device"})
 _CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -45,10 +46,14 @@ def device_ids(values: Iterable[str]) -> list[str]:
     """Validate many IDs and drop duplicates, keeping first-appearance order."""
     if isinstance(values, str):
         raise TuyaValidationError("device_ids must be a list of IDs, not one string")
-    seen: dict[str, None] = {}
-    for value in values:
-        seen[device_id(value)] = None
-    return list(seen)
+    ids = list(values)
+    try:  # the usual case, all at once: one match over the IDs joined by commas
+        plain = _DEVICE_ID_LIST.fullmatch(",".join(ids)) is not None
+    except TypeError:  # not all strings
+        plain = False
+    if plain and _RESERVED_IDS.isdisjoint(ids):
+        return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(device_id(value) for value in ids))  # names the first bad one
 
 
 def channel(value: object) -> str:

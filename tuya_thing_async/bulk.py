@@ -99,7 +99,7 @@ async def run_batches(
     async with aclosing(outcomes):
         async for outcome in outcomes:
             if isinstance(outcome, Failure):
-                yield _failed(outcome.item, outcome.error, mode)
+                yield BatchOutcome(outcome.item, _failed(outcome.item, outcome.error, mode))
             else:
                 yield outcome
 
@@ -121,13 +121,13 @@ async def _single(
         yield outcome
 
 
-def _failed(batch: tuple[str, ...], error: Exception, mode: BulkMode) -> BatchOutcome:
-    """A failed batch as an outcome (partial mode), or the error to raise."""
+def _failed(batch: tuple[str, ...], error: Exception, mode: BulkMode) -> TuyaError:
+    """A failed batch's error to record (partial mode); raises the error to fail with."""
     if not isinstance(error, TuyaError) or is_job_wide(error):
         raise error
     if mode is BulkMode.FAIL_FAST:
         raise TuyaBulkError(f"batch of {len(batch)} device IDs failed", [error])
-    return BatchOutcome(batch, error)
+    return error
 
 
 def _each_once(devices: list[Device], batch: tuple[str, ...]) -> list[Device]:
@@ -176,6 +176,8 @@ async def collect(
     ids: Sequence[str], fetch: FetchBatch, *, concurrency: int, mode: BulkMode
 ) -> BulkResult:
     """Run every batch and assemble a ``BulkResult`` in input order."""
+    if len(ids) <= BATCH_SIZE:
+        return await _collect_one(tuple(ids), fetch, mode)
     by_id: dict[str, Device] = {}
     failures: list[BatchFailure] = []
     failed: set[str] = set()
@@ -192,3 +194,16 @@ async def collect(
     order = {i: n for n, i in enumerate(ids)}
     failures.sort(key=lambda f: order[f.ids[0]])
     return BulkResult(devices, missing, tuple(failures))
+
+
+async def _collect_one(batch: tuple[str, ...], fetch: FetchBatch, mode: BulkMode) -> BulkResult:
+    """One request (the usual bot call), in the caller's task: no fan-out, no streams."""
+    try:
+        found = await fetch(batch)
+    except Exception as error:  # handled below, outside this block: nothing chained
+        failure = error
+    else:
+        by_id = {d.id: d for d in reversed(found)}  # a repeated entry: the first one wins
+        devices = tuple(by_id[i] for i in batch if i in by_id)
+        return BulkResult(devices, tuple(i for i in batch if i not in by_id), ())
+    return BulkResult((), (), (BatchFailure(batch, _failed(batch, failure, mode)),))

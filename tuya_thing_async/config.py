@@ -210,7 +210,10 @@ class ClientSettings:
 
     #: Total seconds one logical call may take, retries and backoff included.
     deadline: float = 30.0
+    #: Seconds to open a new connection (a pooled one is reused at once).
     connect_timeout: float = 10.0
+    #: Longest wait for one answer, from sending the request to its last byte (one attempt;
+    #: the call's deadline still bounds it).
     read_timeout: float = 20.0
     #: Attempts per logical call for transient failures (auth and clock retries are extra).
     max_attempts: int = 3

@@ -17,6 +17,7 @@ from tuya_thing_async import (
     SignedRequest,
     TransportResponse,
     TuyaAPIError,
+    TuyaBulkError,
     TuyaClient,
     TuyaConnectError,
     TuyaEventLoopError,
@@ -278,3 +279,38 @@ async def test_default_settings_use_a_throttling_cloud_fully(clock: FakeClock, l
     share = cloud.throttled / (cloud.accepted + cloud.throttled)
     assert calls == cloud.accepted and used >= 0.9 and share < 0.08
     assert rate.throttles == cloud.throttled and rate.rate is not None
+
+
+@pytest.mark.parametrize("count", [3, 45])  # one request (run inline), and three fanned out
+async def test_batches_keep_input_order_drop_repeats_and_unasked_devices(count: int) -> None:
+    ids = [f"vdevo{i:04d}" for i in range(count)]
+
+    def answer(request: SignedRequest) -> TransportResponse:
+        if request.path.startswith("/v1.0/token"):
+            return _json(_grant())
+        asked = dict(pair.split("=") for pair in request.query.split("&"))["device_ids"]
+        batch = asked.split(",")
+        found = [i for i in reversed(batch) if not i.endswith("1")]  # unknown: ...1
+        entries = [{"id": i, "name": "first"} for i in found]
+        entries += [{"id": found[0], "name": "repeat"}, {"id": "vdevoNOTASKED", "name": "x"}]
+        return _json(_ok(entries))
+
+    async with _client(answer) as tuya:
+        result = await tuya.devices.get_many(ids)
+    assert [d.id for d in result.devices] == [i for i in ids if not i.endswith("1")]
+    assert {d.name for d in result.devices} == {"first"}
+    assert result.missing == tuple(i for i in ids if i.endswith("1")) and not result.errors
+
+
+@pytest.mark.parametrize("count", [3, 45])
+async def test_a_failed_batch_is_recorded_in_partial_mode_and_raised_in_fail_fast(
+    count: int,
+) -> None:
+    cloud = Cloud({"success": False, "code": 1106, "msg": "permission deny", "t": 1})
+    ids = [f"vdevo{i:04d}" for i in range(count)]
+    async with _client(cloud) as tuya:
+        result = await tuya.devices.get_many(ids, mode="partial")
+        with pytest.raises(TuyaBulkError):
+            await tuya.devices.get_many(ids)
+    assert result.failed_ids == tuple(ids) and not result.devices and not result.missing
+    assert {failure.error.code for failure in result.errors} == {1106}
