@@ -47,6 +47,21 @@ def test_hand_written_device_reading_matches_the_generated_one(
     assert _outcome(FAST, data) == _outcome(GENERATED, data)
 
 
+FULL_SHAPE = [k for k in KEYS if k == k.lower() and k not in ("model", "unknown_field")]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.fixed_dictionaries({k: VALUES for k in FULL_SHAPE}),
+    st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=6),
+)
+def test_a_device_with_every_field_reads_the_same_by_both(
+    full: dict[str, Any], more: dict[str, Any]
+) -> None:
+    data = {**more, **full}  # every snake_case field, plus camelCase twins, model, unknowns
+    assert _outcome(FAST, data) == _outcome(GENERATED, data)
+
+
 def test_a_real_shaped_device_reads_the_same() -> None:
     data = {
         "id": "bf1", "name": "Plug", "is_online": "false", "lat": "0", "lon": "0",
