@@ -48,3 +48,9 @@ class CallState:
     maybe_processed: bool = False
     #: Retry-budget cost of the last retry, refunded on success.
     spent: int = 0
+    #: For the records and spans: when the attempt started (monotonic), and the last answer's
+    #: HTTP status, Tuya code and tid.
+    attempt_started: float = 0.0
+    status: int | None = None
+    code: int | None = None
+    tid: str | None = None

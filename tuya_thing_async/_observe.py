@@ -16,11 +16,8 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote, urlsplit
-
-import attrs
 
 from ._call import Call, CallState
 from .config import ClientSettings
@@ -34,21 +31,6 @@ SECRET_PARAMS = frozenset({"{refresh_token}"})
 #: How long ``aclose`` waits for async hooks still running.
 HOOK_GRACE = 1.0
 Hook = Callable[[Any], object] | None
-
-
-@attrs.define
-class _Progress:
-    """The call running in this context: its last attempt and answer."""
-
-    attempt: int = 0
-    #: Monotonic time the attempt started.
-    attempt_started: float = 0.0
-    status: int | None = None
-    code: int | None = None
-    tid: str | None = None
-
-
-_CURRENT: ContextVar[_Progress | None] = ContextVar("tuya_call", default=None)
 
 
 def where(call: Call) -> tuple[str, str | None]:
@@ -100,10 +82,10 @@ class Observer:
         self._server = {"server.address": parts.hostname or "", "server.port": port}
         self._tasks: set[asyncio.Future[Any]] = set()
 
-    def _event(self, cls: type[CallEvent], call: Call, **more: Any) -> Any:
+    @staticmethod
+    def _event(cls: type[CallEvent], call: Call, state: CallState, **more: Any) -> Any:
         path, device = where(call)
-        progress = _CURRENT.get()
-        attempt = progress.attempt if progress else 1
+        attempt = max(state.attempts, 1)
         return cls(call.route.method, call.route.template, path, device, attempt, **more)
 
     @staticmethod
@@ -116,28 +98,23 @@ class Observer:
         return fields | {f"tuya_{k}": v for k, v in more.items()}
 
     def call(self, call: Call, state: CallState) -> contextlib.AbstractContextManager[Any]:
-        """Around one logical call: a record when it fails (a ``TimeoutError`` here is the
-        call's deadline) and, when tracing, its span."""
-        if self._tracer is None:
-            return _CallScope(self, call, state)
-        return self._traced_call(call, state)
+        """Around one logical call: its span when tracing."""
+        return _UNTRACED if self._tracer is None else self._traced_call(call, state)
 
     @contextlib.contextmanager
     def _traced_call(self, call: Call, state: CallState) -> Iterator[None]:
-        with _CallScope(self, call, state) as scope, self._span(call, "INTERNAL") as span:
+        with self._span(call, "INTERNAL") as span:
             try:
                 yield
             except (TuyaError, TimeoutError) as exc:
                 _mark_error(span, exc)
                 raise
             finally:
-                self._finish_span(span, scope.progress)
+                self._finish_span(span, state)
 
     def attempt(self, call: Call, state: CallState) -> contextlib.AbstractContextManager[Any]:
-        """Around one attempt: its number for the records and, when tracing, its span."""
-        progress = _CURRENT.get()
-        if progress is not None:
-            progress.attempt, progress.attempt_started = state.attempts, self._clock.monotonic()
+        """Around one attempt: when it started, for the records, and its span when tracing."""
+        state.attempt_started = self._clock.monotonic()
         return _UNTRACED if self._tracer is None else self._traced_attempt(call, state)
 
     @contextlib.contextmanager
@@ -173,44 +150,48 @@ class Observer:
             yield span
 
     @staticmethod
-    def _finish_span(span: Any, progress: _Progress) -> None:
-        if progress.status is not None:
-            span.set_attribute("http.response.status_code", progress.status)
-        if progress.code is not None:
-            span.set_attribute("tuya.code", progress.code)
-        if progress.tid is not None:
-            span.set_attribute("tuya.tid", progress.tid)
+    def _finish_span(span: Any, state: CallState) -> None:
+        if state.status is not None:
+            span.set_attribute("http.response.status_code", state.status)
+        if state.code is not None:
+            span.set_attribute("tuya.code", state.code)
+        if state.tid is not None:
+            span.set_attribute("tuya.tid", state.tid)
 
-    def request(self, call: Call) -> None:
+    def request(self, call: Call, state: CallState) -> None:
         """A request is about to be sent."""
         if self._on_request is None and not log.isEnabledFor(logging.DEBUG):
             return
-        event: RequestEvent = self._event(RequestEvent, call)
+        event: RequestEvent = self._event(RequestEvent, call, state)
         log.debug(
             "%s %s attempt %d", event.method, event.path, event.attempt, extra=self._extra(event)
         )
         self._emit(self._on_request, event)
 
     def response(
-        self, call: Call, status: int, sent_at: float, error: TuyaError | None, tid: str | None
+        self,
+        call: Call,
+        state: CallState,
+        status: int,
+        sent_at: float,
+        error: TuyaError | None,
+        tid: str | None,
     ) -> None:
         """An HTTP answer to the request sent at monotonic ``sent_at`` was parsed: ``error``
         is what it means, None for success."""
-        latency_s = self._clock.monotonic() - sent_at
         code, error_tid, _ = _error_fields(error) if error else (None, None, None)
         tid = tid or error_tid
-        progress = _CURRENT.get()
-        if progress is not None:
-            progress.status, progress.code, progress.tid = status, code, tid
+        state.status, state.code, state.tid = status, code, tid
         if self._tracer is not None:
             _answer_attributes(status, code, tid)
         if self._on_response is None and not log.isEnabledFor(logging.DEBUG):
             return
         kind = type(error).__name__ if error else None
-        latency_ms = round(latency_s * 1000, 3)
+        latency_ms = round((self._clock.monotonic() - sent_at) * 1000, 3)
         event: ResponseEvent = self._event(
             ResponseEvent,
             call,
+            state,
             status=status,
             code=code,
             tid=tid,
@@ -226,17 +207,15 @@ class Observer:
         )
         self._emit(self._on_response, event)
 
-    def retry(self, call: Call, error: TuyaError, wait: float) -> None:
+    def retry(self, call: Call, state: CallState, error: TuyaError, wait: float) -> None:
         """The attempt failed with ``error``; the next starts in ``wait`` seconds."""
         code, tid, status = _error_fields(error)
         throttled = isinstance(error, TuyaRateLimitError)
         kind = type(error).__name__
-        progress = _CURRENT.get()
-        started = progress.attempt_started if progress else self._clock.monotonic()
-        took = round((self._clock.monotonic() - started) * 1000, 3)
+        took = round((self._clock.monotonic() - state.attempt_started) * 1000, 3)
         event: RetryEvent = self._event(
-            RetryEvent, call, error=kind, code=code, tid=tid, wait_s=wait, throttled=throttled,
-            latency_ms=took,
+            RetryEvent, call, state, error=kind, code=code, tid=tid, wait_s=wait,
+            throttled=throttled, latency_ms=took,
         )  # fmt: skip
         why = f"{'throttled' if throttled else 'failed'} ({kind} code {code}, tid {tid or '-'})"
         fields = self._extra(event, code=code, tid=tid, status=status, wait_s=wait, latency_ms=took)
@@ -255,7 +234,7 @@ class Observer:
         if not log.isEnabledFor(level):
             return
         code, tid, status = _error_fields(error)
-        event: CallEvent = self._event(CallEvent, call)
+        event: CallEvent = self._event(CallEvent, call, state)
         started = state.deadline - self._deadline  # the call's deadline is set as it starts
         took = round((self._clock.monotonic() - started) * 1000, 3)
         fields = self._extra(event, code=code, tid=tid, status=status, latency_ms=took)
@@ -293,28 +272,6 @@ class Observer:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-
-
-class _CallScope:
-    """The untraced scope of one call: the ``_Progress`` its records read, and the record of
-    its failure. A class, not a generator: it runs on every call."""
-
-    __slots__ = ("_call", "_observer", "_state", "_token", "progress")
-
-    def __init__(self, observer: Observer, call: Call, state: CallState) -> None:
-        self._observer, self._call, self._state = observer, call, state
-        self.progress = _Progress()
-
-    def __enter__(self) -> _CallScope:
-        self._token = _CURRENT.set(self.progress)
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, _: Any
-    ) -> None:
-        _CURRENT.reset(self._token)
-        if isinstance(error, TuyaError | TimeoutError):
-            self._observer.failed(self._call, self._state, error)
 
 
 _UNTRACED = contextlib.nullcontext()

@@ -173,11 +173,13 @@ class CallPipeline:
                     finally:
                         self._guards.forget(guard)
         except TuyaError as exc:
-            raise self._with_context(exc, call, state) from None
+            error = self._with_context(exc, call, state)
         except TimeoutError:
             if not guard.expired():
                 raise
-        raise self._with_context(self._stopped_error(call, state), call, state)
+            error = self._with_context(self._stopped_error(call, state), call, state)
+        self._observe.failed(call, state, error)
+        raise error
 
     def _stopped_error(self, call: Call, state: CallState) -> TuyaError:
         """Why a call was stopped from outside: closed, or out of time. A non-idempotent
@@ -249,7 +251,7 @@ class CallPipeline:
             state.spent = cost
         state.maybe_processed |= state.sent and not isinstance(error, TuyaConnectError)
         self._retries += 1
-        self._observe.retry(call, error, wait)
+        self._observe.retry(call, state, error, wait)
         return wait
 
     def _throttle_wait(self, decision: Decision, error: TuyaError, state: CallState) -> float:
@@ -316,14 +318,14 @@ class CallPipeline:
                 request = self._sign(call, token, sent_s)
                 state.sent = True
                 self._requests += 1
-                self._observe.request(call)
+                self._observe.request(call, state)
                 response = await self._transport.send(request, timeout=remaining)
             finally:
                 self._in_flight -= 1
                 self._slots.release()
         finally:
             self._rates.release(key)
-        return self._parse(call, response, sent_s, sent_at)
+        return self._parse(call, state, response, sent_s, sent_at)
 
     def _sign(self, call: Call, token: Token | None, sent_s: float) -> SignedRequest:
         return _protocol.prepare(
@@ -346,7 +348,12 @@ class CallPipeline:
             raise TuyaTimeoutError("the call's deadline would pass waiting for the rate limit")
 
     def _parse(
-        self, call: Call, response: TransportResponse, sent_s: float, sent_at: float
+        self,
+        call: Call,
+        state: CallState,
+        response: TransportResponse,
+        sent_s: float,
+        sent_at: float,
     ) -> Envelope:
         """The envelope, or the error the answer describes; feeds the clock offset (from the
         server's ``t``, sent at wall time ``sent_s``) and the route's rate (monotonic
@@ -369,9 +376,9 @@ class CallPipeline:
             if envelope.t is not None:
                 self._offset.observe(envelope.t, sent_ms, received_ms, force=False)
             self._rates.answered(call.route.key, sent_at, throttled=False)
-            self._observe.response(call, response.status, sent_at, None, envelope.tid)
+            self._observe.response(call, state, response.status, sent_at, None, envelope.tid)
             return envelope
-        self._observe.response(call, response.status, sent_at, error, None)
+        self._observe.response(call, state, response.status, sent_at, error, None)
         # Raised from here with a fresh traceback: the parser's frames hold the body.
         raise _detached(error).with_traceback(None)
 

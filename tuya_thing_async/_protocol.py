@@ -126,7 +126,7 @@ def prepare(
         headers["access_token"] = access_token
     if body:
         headers["Content-Type"] = "application/json"
-    query = _signing.encode_query(sorted(params, key=lambda kv: kv[0]))
+    query = _signing.encode_query(sorted(params, key=lambda kv: kv[0])) if params else ""
     return SignedRequest(method, path, query, headers, body, template)
 
 

@@ -52,7 +52,9 @@ def string_to_sign(
     method: str, body_hash: str, url: str, signed_headers: Iterable[tuple[str, str]] = ()
 ) -> str:
     """``METHOD\\nSHA256\\nHeaders\\nUrl``; each signed header is a ``name:value\\n`` line."""
-    headers = "".join(f"{name}:{value}\n" for name, value in signed_headers)
+    headers = (
+        "".join(f"{name}:{value}\n" for name, value in signed_headers) if signed_headers else ""
+    )
     return f"{method.upper()}\n{body_hash}\n{headers}\n{url}"
 
 

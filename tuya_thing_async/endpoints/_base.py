@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from .._converter import converter, list_reader
+from .._converter import ListReader, converter, list_reader
 from .._pipeline import CallPipeline
 from .._protocol import Envelope, Route
 from .._signing import Query
@@ -36,6 +36,7 @@ class Resource:
     def __init__(self, pipeline: CallPipeline) -> None:
         self._pipeline = pipeline
         self._converter = converter(pipeline.settings.strict_models)
+        self._readers: dict[type[Any], ListReader] = {}
 
     async def _call(
         self,
@@ -62,8 +63,11 @@ class Resource:
             raise TuyaProtocolError(
                 f"expected a list of {cls.__name__}", method=route.method, path=route.template
             )
+        reader = self._readers.get(cls)
+        if reader is None:
+            reader = self._readers[cls] = list_reader(self._converter, cls)
         try:
-            return list_reader(self._converter, cls)(data)
+            return reader(data)
         except Exception as exc:  # cattrs raises a variety (ClassValidationError, KeyError...)
             raise TuyaProtocolError(
                 f"unexpected {cls.__name__} shape in the answer ({type(exc).__name__})",
