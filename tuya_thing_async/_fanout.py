@@ -50,7 +50,16 @@ async def fan_out(
     )
     try:
         with receive:
-            async for outcome in receive:
+            while True:
+                try:  # a result already waiting is taken without a trip through the loop
+                    outcome = receive.receive_nowait()
+                except anyio.WouldBlock:
+                    try:
+                        outcome = await receive.receive()
+                    except anyio.EndOfStream:
+                        break
+                except anyio.EndOfStream:
+                    break
                 yield outcome
         await runner  # surfaces a crash of the runner itself, which would end the stream early
     finally:
@@ -74,11 +83,17 @@ async def _worker(
     work: Callable[[I, Emit[R]], Awaitable[None]],
     send: MemoryObjectSendStream[R | Failure[I]],
 ) -> None:
+    async def emit(result: R | Failure[I]) -> None:
+        try:  # room in the buffer: no trip through the event loop
+            send.send_nowait(result)
+        except anyio.WouldBlock:
+            await send.send(result)
+
     with send:
         while pending:
             item = pending.popleft()
             try:
-                await work(item, send.send)
+                await work(item, emit)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 return  # the consumer has stopped listening
             except Exception as exc:  # reported to the consumer; never CancelledError
@@ -86,6 +101,6 @@ async def _worker(
             else:
                 continue
             try:
-                await send.send(failure)
+                await emit(failure)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 return
