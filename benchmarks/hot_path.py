@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -73,7 +73,9 @@ async def floor_harvest(
 
 
 async def paired(repeats: int, sides: dict[str, Callable[[], Awaitable[int]]]) -> dict[str, float]:
-    """Median client CPU (us) per unit of work of each side, run alternately."""
+    """Median client CPU (us) per unit of work of each side, run alternately; for each side
+    but ``floor``, also ``<side>_ratio``: the median of its per-round ratios to the floor
+    (paired rounds, so a noisy moment of the shared machine hits both sides)."""
     cpu: dict[str, list[float]] = {name: [] for name in sides}
     for round_ in range(repeats + 1):
         for name, run in sides.items():
@@ -81,7 +83,12 @@ async def paired(repeats: int, sides: dict[str, Callable[[], Awaitable[int]]]) -
             units = await run()
             if round_:  # the first round warms up
                 cpu[name].append((time.process_time() - began) / units * 1e6)
-    return {name: median(values) for name, values in cpu.items()}
+    result = {name: median(values) for name, values in cpu.items()}
+    for name, values in cpu.items():
+        if name != "floor":
+            ratios = [v / f for v, f in zip(values, cpu["floor"], strict=True)]
+            result[f"{name}_ratio"] = median(ratios)
+    return result
 
 
 async def measure_pages(
@@ -174,17 +181,19 @@ async def measure_calls(repeats: int, calls: int = 300) -> dict[str, float]:
     return {
         "get_sdk": get["sdk"],
         "get_floor": get["floor"],
+        "get_ratio": get["sdk_ratio"],
         "batch_sdk": batch["sdk"],
         "batch_floor": batch["floor"],
+        "batch_ratio": batch["sdk_ratio"],
     }
 
 
-def _emit_pages(pages: int) -> Callable[[int, Callable[[int], Awaitable[None]]], Any]:
-    """Fan-out work that emits ``pages`` results per item at once."""
+def _emit_pages(pages: int) -> Callable[[int], AsyncGenerator[int, None]]:
+    """Fan-out work that yields ``pages`` results per item at once."""
 
-    async def work(item: int, emit: Callable[[int], Awaitable[None]]) -> None:
+    async def work(item: int) -> AsyncGenerator[int, None]:
         for page in range(pages):
-            await emit(page)
+            yield page
 
     return work
 
@@ -213,10 +222,9 @@ async def _harvest_start(pending: int) -> float:
         return time.perf_counter() - began
 
 
-async def measure_fanout(pending: int = 1_000_000, items: int = 20_000) -> dict[str, float]:
+async def measure_fanout(pending: int = 1_000_000, items: int = 40_000) -> dict[str, float]:
     """Seconds until the first result with ``pending`` devices queued (the fan-out helper
-    alone, and a whole harvest); consumer wall time per hand-off (one emitted page) at 4 and
-    256 workers."""
+    alone, and a whole harvest); CPU per hand-off (one emitted page) at 4 and 256 workers."""
     work = _emit_pages(1)
     began = time.perf_counter()
     outcomes = fan_out(range(pending), work, concurrency=16)
@@ -224,13 +232,11 @@ async def measure_fanout(pending: int = 1_000_000, items: int = 20_000) -> dict[
     first = time.perf_counter() - began
     await outcomes.aclose()
     result = {"start_s": first, "harvest_start_s": await _harvest_start(pending)}
-    for workers in (4, 256):
-        work = _emit_pages(10)
-        runs = []
-        for _ in range(3):
-            began = time.perf_counter()
-            async for _ in fan_out(range(items // 10), work, concurrency=workers):
+    runs: dict[int, list[float]] = {4: [], 256: []}
+    for _ in range(5):  # alternately, so that a noisy moment hits both
+        for workers, cpu in runs.items():
+            began = time.process_time()
+            async for _ in fan_out(range(items // 10), _emit_pages(10), concurrency=workers):
                 pass
-            runs.append((time.perf_counter() - began) / items * 1e6)
-        result[f"handoff_us_{workers}"] = median(runs)
-    return result
+            cpu.append((time.process_time() - began) / items * 1e6)
+    return result | {f"handoff_us_{workers}": median(cpu) for workers, cpu in runs.items()}

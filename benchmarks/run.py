@@ -65,7 +65,7 @@ def hot_rows(smoke: bool, repeats: int) -> list[Row]:
     rows = []
     levels = (1, 4) if smoke else (1, 16, 64)
     for r in asyncio.run(hot_path.measure_pages(repeats, levels, 20 if smoke else 150)):
-        ratio, per_record = r["pages"] / r["floor"], r["records"] / r["floor"]
+        ratio, per_record = r["pages_ratio"], r["records_ratio"]
         rows.append(
             (
                 f"harvest CPU per 100-record page, concurrency {r['concurrency']:.0f}, no "
@@ -81,7 +81,7 @@ def hot_rows(smoke: bool, repeats: int) -> list[Row]:
         ("`devices.get`", "get", 1.2),
         ("20-ID batch of known devices (`get_many` vs one signed batch GET)", "batch", 1.3),
     ):
-        ratio = c[f"{key}_sdk"] / c[f"{key}_floor"]
+        ratio = c[f"{key}_ratio"]
         rows.append(
             (
                 f"client CPU per {label}, 16 concurrent, no latency, defaults: SDK vs "

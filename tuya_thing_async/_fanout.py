@@ -1,9 +1,11 @@
 """The one fan-out helper behind bulk details and fleet harvests.
 
-``fan_out(items, work, concurrency=n)`` runs ``work(item, emit)`` for every item, ``n`` at a
-time, in an anyio task group, and yields what the workers ``emit`` (and a ``Failure`` for each
-item whose work raised) through a bounded memory object stream, so a slow consumer holds the
-workers back instead of letting results pile up.
+``fan_out(items, work, concurrency=n)`` iterates ``work(item)`` (an async generator) for every
+item, ``n`` items at a time, and yields what they produce (and a ``Failure`` for each item
+whose work raised). With more than one item in flight, workers run in an anyio task group and
+hand results over through a bounded memory object stream, so a slow consumer holds the
+workers back instead of letting results pile up. With one item, or ``concurrency=1``, the work
+runs in the consumer's own task: no workers, no hand-over.
 
 The task group lives in a runner task of its own, not in the generator: the consumer may be
 suspended in its own code, or the generator closed from another task (by the loop's async
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
+from contextlib import aclosing
 from typing import Generic, TypeVar
 
 import anyio
@@ -25,7 +28,7 @@ from anyio.streams.memory import MemoryObjectSendStream
 I = TypeVar("I")  # noqa: E741 - the item type
 R = TypeVar("R")
 
-Emit = Callable[[R], Awaitable[None]]
+Work = Callable[[I], AsyncGenerator[R, None]]
 
 
 @attrs.frozen
@@ -37,13 +40,15 @@ class Failure(Generic[I]):
 
 
 async def fan_out(
-    items: Iterable[I],
-    work: Callable[[I, Emit[R]], Awaitable[None]],
-    *,
-    concurrency: int,
+    items: Iterable[I], work: Work[I, R], *, concurrency: int
 ) -> AsyncGenerator[R | Failure[I], None]:
-    """Yield the workers' results (and failures) as they come; see the module docstring."""
+    """Yield the work's results (and failures) as they come; see the module docstring."""
     pending = deque(items)
+    if concurrency == 1 or len(pending) <= 1:
+        async with aclosing(_in_turn(pending, work)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
+        return
     send, receive = anyio.create_memory_object_stream[R | Failure[I]](max_buffer_size=concurrency)
     runner = asyncio.get_running_loop().create_task(
         _run_workers(pending, work, min(concurrency, len(pending)), send)
@@ -67,11 +72,23 @@ async def fan_out(
         await asyncio.gather(runner, return_exceptions=True)
 
 
+async def _in_turn(pending: deque[I], work: Work[I, R]) -> AsyncGenerator[R | Failure[I], None]:
+    """The items one after another, in the consumer's task."""
+    while pending:
+        item = pending.popleft()
+        try:
+            async with aclosing(work(item)) as results:
+                async for result in results:
+                    yield result  # the consumer's own errors never come back in here
+        except Exception as exc:  # reported to the consumer, outside this block
+            failure = Failure(item, exc)
+        else:
+            continue
+        yield failure
+
+
 async def _run_workers(
-    pending: deque[I],
-    work: Callable[[I, Emit[R]], Awaitable[None]],
-    workers: int,
-    send: MemoryObjectSendStream[R | Failure[I]],
+    pending: deque[I], work: Work[I, R], workers: int, send: MemoryObjectSendStream[R | Failure[I]]
 ) -> None:
     async with send, anyio.create_task_group() as group:
         for _ in range(workers):
@@ -79,9 +96,7 @@ async def _run_workers(
 
 
 async def _worker(
-    pending: deque[I],
-    work: Callable[[I, Emit[R]], Awaitable[None]],
-    send: MemoryObjectSendStream[R | Failure[I]],
+    pending: deque[I], work: Work[I, R], send: MemoryObjectSendStream[R | Failure[I]]
 ) -> None:
     async def emit(result: R | Failure[I]) -> None:
         try:  # room in the buffer: no trip through the event loop
@@ -93,7 +108,9 @@ async def _worker(
         while pending:
             item = pending.popleft()
             try:
-                await work(item, emit)
+                async with aclosing(work(item)) as results:
+                    async for result in results:
+                        await emit(result)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 return  # the consumer has stopped listening
             except Exception as exc:  # reported to the consumer; never CancelledError

@@ -15,7 +15,7 @@ from contextlib import aclosing
 
 import attrs
 
-from ._fanout import Emit, Failure, fan_out
+from ._fanout import Failure, fan_out
 from .errors import TuyaBulkError, TuyaError, is_job_wide
 from .models import Device
 from .pagination import OneShotStream
@@ -87,38 +87,16 @@ async def run_batches(
     ``TuyaBulkError``; in partial mode errors are yielded like results.
     """
 
-    async def work(batch: tuple[str, ...], emit: Emit[BatchOutcome]) -> None:
-        await emit(BatchOutcome(batch, _each_once(await fetch(batch), batch)))
+    async def work(batch: tuple[str, ...]) -> AsyncGenerator[BatchOutcome, None]:
+        yield BatchOutcome(batch, _each_once(await fetch(batch), batch))
 
-    chunks = batches(ids)
-    outcomes = (
-        _single(chunks[0], work)  # one request: no workers to start (the usual bot call)
-        if len(chunks) == 1
-        else fan_out(chunks, work, concurrency=concurrency)
-    )
+    outcomes = fan_out(batches(ids), work, concurrency=concurrency)
     async with aclosing(outcomes):
         async for outcome in outcomes:
             if isinstance(outcome, Failure):
                 yield BatchOutcome(outcome.item, _failed(outcome.item, outcome.error, mode))
             else:
                 yield outcome
-
-
-async def _single(
-    batch: tuple[str, ...], work: Callable[[tuple[str, ...], Emit[BatchOutcome]], Awaitable[None]]
-) -> AsyncGenerator[BatchOutcome | Failure[tuple[str, ...]], None]:
-    """What ``fan_out`` yields for one batch, run in the caller's task."""
-    emitted: list[BatchOutcome | Failure[tuple[str, ...]]] = []
-
-    async def emit(outcome: BatchOutcome) -> None:
-        emitted.append(outcome)
-
-    try:
-        await work(batch, emit)
-    except Exception as error:  # yielded below, outside this block: nothing chained
-        emitted.append(Failure(batch, error))
-    for outcome in emitted:
-        yield outcome
 
 
 def _failed(batch: tuple[str, ...], error: Exception, mode: BulkMode) -> TuyaError:

@@ -22,7 +22,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import attrs
 
-from ._fanout import Emit, Failure, fan_out
+from ._fanout import Failure, fan_out
 from ._pipeline import ClientStats
 from .checkpoint import DeviceFailure, DevicePosition, HarvestCheckpoint, fingerprint
 from .errors import (
@@ -193,7 +193,7 @@ class Harvest(OneShotStream, Generic[T]):
             self._taken += failure is None
         return walk
 
-    async def _walk(self, device_id: str, emit: Emit[_DevicePage]) -> None:
+    async def _walk(self, device_id: str) -> AsyncGenerator[_DevicePage, None]:
         start = self._take(device_id)
         cursor, skip, known = start.cursor, start.skip, start.repeats
         pages = Paginator(lambda c: self._fetch(device_id, c), start_cursor=cursor)
@@ -201,7 +201,7 @@ class Harvest(OneShotStream, Generic[T]):
         async with pages:
             async for page in pages.pages():
                 repeats = dedupe.repeats(page.items) | known
-                await emit(_DevicePage(device_id, cursor, page, skip, repeats))
+                yield _DevicePage(device_id, cursor, page, skip, repeats)
                 cursor, skip, known = page.cursor, 0, frozenset()
 
     async def _outcomes(self) -> AsyncGenerator[_DevicePage, None]:
