@@ -211,12 +211,13 @@ def _read_report_logs(hook: Callable[[Mapping[str, Any], Any], ReportLog]) -> Li
         append = out.append
         for item in items:
             try:
-                code, value, ms = item["code"], item["value"], item["event_time"]
+                entry = _report_fields(item)
             except (KeyError, TypeError, IndexError):
                 append(hook(item, ReportLog))
                 continue
+            code, value, ms = entry
             if type(code) is str and type(ms) is int and type(value) in _PLAIN:
-                append(ReportLog(code, value, ms) if type(item) is dict else hook(item, ReportLog))
+                append(_new(ReportLog, entry) if type(item) is dict else hook(item, ReportLog))
             else:
                 append(hook(item, ReportLog))
         return out
@@ -224,6 +225,9 @@ def _read_report_logs(hook: Callable[[Mapping[str, Any], Any], ReportLog]) -> Li
     return read
 
 
+#: A report entry's fields in ``ReportLog`` order; the tuple becomes the record as it is.
+_report_fields = itemgetter("code", "value", "event_time")
+_new = tuple.__new__
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 ListReader = Callable[[list[Any]], list[Any]]
 

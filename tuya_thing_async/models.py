@@ -1,22 +1,18 @@
 """Dumb, frozen data classes for what the Tuya cloud returns. All parsing lives in
 ``_converter``. Device and log times are kept as integer epoch milliseconds (``*_ms`` fields:
 a harvest reads millions of records, a batch 20 devices) and read as timezone-aware UTC
-datetimes through the property of the same name without ``_ms``, computed on access."""
+datetimes through the property of the same name without ``_ms``, computed on access (the
+command line writes that one)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import attrs
 
 T = TypeVar("T")
-
-#: Field metadata of a ``*_ms`` time: the name of the property that reads it as a datetime
-#: (the command line writes that one).
-SHOWN_AS = "shown_as"
-
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -24,10 +20,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def ms_datetime(ms: int) -> datetime:
     """Epoch milliseconds as an aware UTC datetime (exact: no float rounding)."""
     return _EPOCH + timedelta(milliseconds=ms)
-
-
-def _shown_as(name: str) -> dict[str, str]:
-    return {SHOWN_AS: name}
 
 
 def _optional_datetime(ms: int | None) -> datetime | None:
@@ -106,9 +98,9 @@ class Device:
     lat: float | None = None
     lon: float | None = None
     local_key: str = attrs.field(default="", repr=False)
-    active_time_ms: int | None = attrs.field(default=None, metadata=_shown_as("active_time"))
-    create_time_ms: int | None = attrs.field(default=None, metadata=_shown_as("create_time"))
-    update_time_ms: int | None = attrs.field(default=None, metadata=_shown_as("update_time"))
+    active_time_ms: int | None = None
+    create_time_ms: int | None = None
+    update_time_ms: int | None = None
 
     @property
     def active_time(self) -> datetime | None:
@@ -147,7 +139,7 @@ class OperationLog:
     by the paid edition (``query_type=2``), ``""`` otherwise.
     """
 
-    event_time_ms: int = attrs.field(metadata=_shown_as("event_time"))
+    event_time_ms: int
     event_id: int
     event_type: LogType | None = None
     code: str = ""
@@ -162,17 +154,17 @@ class OperationLog:
         return ms_datetime(self.event_time_ms)
 
 
-@attrs.define
-class ReportLog:
+class ReportLog(NamedTuple):
     """One data-point report of ``GET /v2.0/cloud/thing/{device_id}/report-logs``.
 
-    The one model that is not frozen: a harvest builds millions of them, and a frozen
-    instance costs twice as much to build. Compare them with ``==``; ``key`` identifies one.
+    A named tuple, the one model that is not an attrs class: a harvest builds millions of
+    them, and a tuple is the cheapest immutable record Python builds and hashes. Being a
+    tuple, a report compares equal to the plain tuple ``(code, value, event_time_ms)``.
     """
 
     code: str
     value: DPValue
-    event_time_ms: int = attrs.field(metadata=_shown_as("event_time"))
+    event_time_ms: int
 
     @property
     def event_time(self) -> datetime:

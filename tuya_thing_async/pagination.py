@@ -116,6 +116,12 @@ def read_paid_cursor(result: Mapping[str, Any]) -> tuple[str | None, bool]:
     return paid_cursor(row, ms), True
 
 
+def itself(record: T) -> T:
+    """The key of a record that is its own key (a hashable named tuple such as ``ReportLog``):
+    ``Dedupe`` then hashes the records as they are, with no key built per record."""
+    return record
+
+
 class Dedupe(Generic[T]):
     """Finds the records the cloud repeats: a record whose ``key`` appeared earlier on the
     same page or on the page before (where a cursor boundary repeats them). Memory: two pages
@@ -129,8 +135,8 @@ class Dedupe(Generic[T]):
 
     def repeats(self, items: Sequence[T]) -> frozenset[int]:
         """Indices of the entries of the next page that repeat an earlier record."""
-        keys = list(map(self._key, items))
-        seen = set(keys)
+        keys = items if self._key is itself else list(map(self._key, items))
+        seen: set[Hashable] = set(keys)
         previous, self._previous = self._previous, seen
         if len(seen) == len(keys) and seen.isdisjoint(previous):
             return _NONE  # the usual page: nothing repeated

@@ -22,7 +22,6 @@ from ..client import TuyaClient
 from ..config import ClientSettings, Credentials, Region
 from ..emulator import FakeCloud, serve
 from ..errors import TuyaConfigError, TuyaValidationError
-from ..models import SHOWN_AS
 from ..shard import Shard, parse_shard
 from . import _ui
 
@@ -244,18 +243,25 @@ async def connect(args: argparse.Namespace, **settings: Any) -> AsyncIterator[Co
         yield Context(tuya, None)
 
 
+def _shown(kind: type, field: str) -> str:
+    """``event_time_ms`` as its datetime property ``event_time``; other fields as they are."""
+    name = field.removesuffix("_ms")
+    return name if hasattr(kind, name) else field
+
+
 def jsonable(value: Any) -> Any:
-    """attrs models, datetimes and enums as plain JSON values; NaN and infinities (which JSON
-    cannot hold, though clouds send them) as null."""
+    """Models (attrs classes, named tuples), datetimes and enums as plain JSON values; NaN and
+    infinities (which JSON cannot hold, though clouds send them) as null. A ``*_ms`` time is
+    written as its datetime (``event_time_ms`` as ``event_time``); secrets are left out."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if attrs.has(type(value)):
-        out = {}
-        for f in attrs.fields(type(value)):
-            if f.repr is not False:
-                name = f.metadata.get(SHOWN_AS, f.name)  # event_time_ms as event_time
-                out[name] = jsonable(getattr(value, name))
-        return out
+    kind = type(value)
+    names: Sequence[str] | None = getattr(kind, "_fields", None)  # a named tuple
+    if attrs.has(kind):
+        names = [f.name for f in attrs.fields(kind) if f.repr]
+    if names is not None:
+        shown = (_shown(kind, name) for name in names)
+        return {name: jsonable(getattr(value, name)) for name in shown}
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, enum.Enum):

@@ -22,7 +22,7 @@ from ..checkpoint import HarvestCheckpoint
 from ..errors import TuyaProtocolError, TuyaValidationError
 from ..harvest import Harvest, HarvestProgress, OnError, check_checkpoint
 from ..models import LogType, OperationLog, Page, ReportLog
-from ..pagination import Paginator, read_cursor, read_paid_cursor, unpack_paid_cursor
+from ..pagination import Paginator, itself, read_cursor, read_paid_cursor, unpack_paid_cursor
 from ..shard import select
 from ._base import Resource
 
@@ -77,9 +77,9 @@ def _paid_query(cursor: str) -> Query:
     return [("last_row_key", unpacked[0]), ("last_event_time", str(unpacked[1]))]
 
 
-#: What identifies a record: all its fields (read in C, no Python call per record).
+#: What identifies a record: all its fields (read in C, no Python call per record; a report
+#: is a named tuple of its fields, its own key).
 _OPERATION_KEY = attrgetter(*(f.name for f in attrs.fields(OperationLog)))
-_REPORT_KEY = attrgetter(*(f.name for f in attrs.fields(ReportLog)))
 
 
 OPERATIONS = _Kind(P.OPERATION_LOGS, OperationLog, _row_key("start_row_key"), _OPERATION_KEY)
@@ -90,7 +90,7 @@ PAID_OPERATIONS = _Kind(
     _OPERATION_KEY,
     lambda result, _: read_paid_cursor(result),
 )
-REPORTS = _Kind(P.REPORT_LOGS, ReportLog, _row_key("last_row_key"), _REPORT_KEY)
+REPORTS = _Kind(P.REPORT_LOGS, ReportLog, _row_key("last_row_key"), itself)
 
 
 def _operations(edition: LogEdition) -> _Kind[OperationLog]:
