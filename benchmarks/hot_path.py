@@ -3,7 +3,8 @@ process, no latency), paired runs (SDK and floor alternate, the first round is d
 
 * one harvested page of 100 report records: the SDK's fleet harvest (per-record stream, and the
   page stream) against a floor that signs each request, decodes the JSON and follows the
-  cursor, both over the same devices at the same concurrency;
+  cursor, both over the same devices at the same concurrency (past the SDK's default of 16
+  requests on the wire, the SDK gets ``max_concurrency`` equal to it, as the floor has);
 * one ``devices.get``; one 20-ID batch of known devices (``get_many`` against one signed GET
   of ``/v2.0/cloud/thing/batch``).
 
@@ -25,6 +26,7 @@ import aiohttp
 from _common import MinimalClient, emulator_process, median, sdk_client
 
 from tuya_thing_async import (
+    ClientSettings,
     Credentials,
     MockTransport,
     Region,
@@ -98,42 +100,52 @@ async def measure_pages(
     rows = []
     with emulator_process(devices=devices) as info:
         connector = aiohttp.TCPConnector(limit=max(levels))
-        async with (
-            aiohttp.ClientSession(connector=connector) as http,
-            sdk_client(info) as tuya,
-        ):
+        async with aiohttp.ClientSession(connector=connector) as http:
             floor = MinimalClient(http, info)
             await floor.login()
-            end = datetime.now(UTC)
-            start = end - timedelta(days=6, hours=23)
-            start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
             for level in levels:
-                subset = ids[: max(2 * level, 8)]
-
-                async def records(level: int = level, subset: list[str] = subset) -> int:
-                    harvest = tuya.logs.harvest_reports(
-                        subset, codes=[CODES], start=start, end=end, concurrency=level
-                    )
-                    async with harvest:
-                        async for _ in harvest:
-                            pass
-                    return harvest.pages
-
-                async def pages(level: int = level, subset: list[str] = subset) -> int:
-                    harvest = tuya.logs.harvest_reports(
-                        subset, codes=[CODES], start=start, end=end, concurrency=level
-                    )
-                    async with harvest:
-                        async for _ in harvest.iter_pages():
-                            pass
-                    return harvest.pages
-
-                async def bare(level: int = level, subset: list[str] = subset) -> int:
-                    return await floor_harvest(floor, subset, start_ms, end_ms, level)
-
-                r = await paired(repeats, {"records": records, "pages": pages, "floor": bare})
+                # as many requests on the wire as the floor: the default cap is 16
+                wire = {"max_concurrency": level} if level > DEFAULT_WIRE else {}
+                async with sdk_client(info, **wire) as tuya:
+                    r = await _pages_at(tuya, floor, ids[: max(2 * level, 8)], level, repeats)
                 rows.append({"concurrency": level, **r})
     return rows
+
+
+#: The SDK's default ``max_concurrency``.
+DEFAULT_WIRE = ClientSettings().max_concurrency
+
+
+async def _pages_at(
+    tuya: TuyaClient, floor: MinimalClient, subset: list[str], level: int, repeats: int
+) -> dict[str, float]:
+    """Paired CPU per page at one concurrency: SDK record and page streams, and the floor."""
+    end = datetime.now(UTC)
+    start = end - timedelta(days=6, hours=23)
+    start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
+    async def records() -> int:
+        harvest = tuya.logs.harvest_reports(
+            subset, codes=[CODES], start=start, end=end, concurrency=level
+        )
+        async with harvest:
+            async for _ in harvest:
+                pass
+        return harvest.pages
+
+    async def pages() -> int:
+        harvest = tuya.logs.harvest_reports(
+            subset, codes=[CODES], start=start, end=end, concurrency=level
+        )
+        async with harvest:
+            async for _ in harvest.iter_pages():
+                pass
+        return harvest.pages
+
+    async def bare() -> int:
+        return await floor_harvest(floor, subset, start_ms, end_ms, level)
+
+    return await paired(repeats, {"records": records, "pages": pages, "floor": bare})
 
 
 async def measure_calls(repeats: int, calls: int = 300) -> dict[str, float]:

@@ -61,6 +61,13 @@ def harvest_rows(smoke: bool, repeats: int) -> list[Row]:
     return rows
 
 
+def _wire(level: float) -> str:
+    """The SDK settings of a harvest row: the floor has ``level`` requests on the wire."""
+    if level <= hot_path.DEFAULT_WIRE:
+        return "defaults"
+    return f"defaults except `max_concurrency={level:.0f}` (the floor's requests on the wire)"
+
+
 def hot_rows(smoke: bool, repeats: int) -> list[Row]:
     rows = []
     levels = (1, 4) if smoke else (1, 16, 64)
@@ -69,7 +76,8 @@ def hot_rows(smoke: bool, repeats: int) -> list[Row]:
         rows.append(
             (
                 f"harvest CPU per 100-record page, concurrency {r['concurrency']:.0f}, no "
-                "latency, defaults: SDK page stream (`iter_pages`) vs hand-signed aiohttp pager",
+                f"latency, {_wire(r['concurrency'])}: SDK page stream (`iter_pages`) vs "
+                "hand-signed aiohttp pager",
                 f"{r['pages']:.0f} vs {r['floor']:.0f} us ({ratio:.2f}x); per-record stream "
                 f"{r['records']:.0f} us ({per_record:.2f}x)",
                 "<= 1.3x the floor",

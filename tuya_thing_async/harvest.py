@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable, Sequence
 from contextlib import aclosing
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import attrs
 
@@ -42,9 +42,9 @@ FetchDevicePage = Callable[[str, str | None], Any]  # (device_id, cursor) -> Awa
 OnError = Literal["raise", "skip"]
 
 
-@attrs.frozen
-class HarvestRecord(Generic[T]):
-    """One log record and the device it belongs to."""
+class HarvestRecord(NamedTuple, Generic[T]):
+    """One log record and the device it belongs to (a named tuple: a harvest yields millions;
+    ``device_id, record = item`` unpacks one)."""
 
     device_id: str
     record: T
@@ -119,6 +119,9 @@ class _DevicePage:
         """Indices of the entries still to deliver."""
         indices = range(self.skip, len(self.page.items))
         return [i for i in indices if i not in self.repeats] if self.repeats else indices
+
+
+_new = tuple.__new__
 
 
 def _walk_from(position: DevicePosition) -> _Walk:
@@ -237,7 +240,7 @@ class Harvest(OneShotStream, Generic[T]):
                 for index in item.fresh():
                     walk.skip = index + 1  # counted as delivered once yielded
                     self.records += 1
-                    yield HarvestRecord(device_id, items[index])
+                    yield _new(HarvestRecord, (device_id, items[index]))
                 self._page_delivered(item)
 
     async def _pages(self) -> AsyncGenerator[HarvestPage[T], None]:
