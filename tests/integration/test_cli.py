@@ -130,7 +130,7 @@ def test_interrupted_harvest_resumes_without_loss_or_duplicates(
         "--concurrency",
         "2",
         "--rate",
-        "40",  # slow enough to be interrupted mid-way
+        "40",
     ]
     full = run(*args, "--out", str(tmp_path / "full.jsonl"), env=emulator)
     assert full.returncode == 0, full.stderr
@@ -139,7 +139,7 @@ def test_interrupted_harvest_resumes_without_loss_or_duplicates(
     resumable = [*args, "--out", str(out), "--checkpoint", str(checkpoint)]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TUYA_")}
     proc = subprocess.Popen(
-        [*CLI, *resumable],
+        [*CLI, *resumable, "--rate", "10"],  # the last --rate wins: slow, so it is still running
         env={**clean, **emulator},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -149,6 +149,7 @@ def test_interrupted_harvest_resumes_without_loss_or_duplicates(
     while not checkpoint.exists() or out.stat().st_size < 50_000:
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.02)
+    assert proc.poll() is None, "the harvest ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in err
