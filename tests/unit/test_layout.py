@@ -29,10 +29,19 @@ PURE = [
     "archive/results",
     "events",
 ]
-CLIENT_SIDE = {"client", "_pipeline", "_protocol", "_transport", "_tokens", "_call", "_fanout"}
+CLIENT_SIDE = {
+    "client",
+    "_pipeline",
+    "_protocol",
+    "_transport",
+    "_tokens",
+    "_call",
+    "_fanout",
+    "_guard",
+}
 #: The modules every call runs through, and the longest function they may have.
 CALL_PATH = ["_pipeline", "_transport", "_tokens", "_retry", "_ratelimit", "_skew", "_protocol"]
-CALL_PATH += ["_call", "_fanout", "bulk", "harvest", "pagination", "_observe"]
+CALL_PATH += ["_call", "_fanout", "bulk", "harvest", "pagination", "_observe", "_guard"]
 MAX_FUNCTION_LINES = 40
 
 
