@@ -175,13 +175,14 @@ async def collect(
 
 
 async def _collect_one(batch: tuple[str, ...], fetch: FetchBatch, mode: BulkMode) -> BulkResult:
-    """One request (the usual bot call), in the caller's task: no fan-out, no streams."""
+    """One request (the usual bot call): ``run_batches`` would run it in the caller's task
+    too, but through four generator layers that cost about 12 us more per call."""
     try:
-        found = await fetch(batch)
+        found = _each_once(await fetch(batch), batch)
     except Exception as error:  # handled below, outside this block: nothing chained
         failure = error
     else:
-        by_id = {d.id: d for d in reversed(found)}  # a repeated entry: the first one wins
+        by_id = {d.id: d for d in found}
         devices = tuple(by_id[i] for i in batch if i in by_id)
         return BulkResult(devices, tuple(i for i in batch if i not in by_id), ())
     return BulkResult((), (), (BatchFailure(batch, _failed(batch, failure, mode)),))

@@ -243,10 +243,27 @@ async def connect(args: argparse.Namespace, **settings: Any) -> AsyncIterator[Co
         yield Context(tuya, None)
 
 
-def _shown(kind: type, field: str) -> str:
-    """``event_time_ms`` as its datetime property ``event_time``; other fields as they are."""
-    name = field.removesuffix("_ms")
-    return name if hasattr(kind, name) else field
+_SHOWN: dict[type, tuple[str, ...] | None] = {}
+
+
+def _shown_fields(kind: type) -> tuple[str, ...] | None:
+    """The fields a model is written with, worked out once per class (a command writes one
+    line per record): attrs fields but secrets, or a named tuple's; a ``*_ms`` time under
+    its datetime property's name (``event_time_ms`` as ``event_time``). None: not a model."""
+    if kind not in _SHOWN:
+        _SHOWN[kind] = _model_fields(kind)
+    return _SHOWN[kind]
+
+
+def _model_fields(kind: type) -> tuple[str, ...] | None:
+    if attrs.has(kind):
+        names: Sequence[str] = [f.name for f in attrs.fields(kind) if f.repr]
+    elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
+        names = kind._fields
+    else:
+        return None
+    shown = (name.removesuffix("_ms") for name in names)
+    return tuple(s if hasattr(kind, s) else n for s, n in zip(shown, names, strict=True))
 
 
 def jsonable(value: Any) -> Any:
@@ -255,13 +272,9 @@ def jsonable(value: Any) -> Any:
     written as its datetime (``event_time_ms`` as ``event_time``); secrets are left out."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    kind = type(value)
-    names: Sequence[str] | None = getattr(kind, "_fields", None)  # a named tuple
-    if attrs.has(kind):
-        names = [f.name for f in attrs.fields(kind) if f.repr]
-    if names is not None:
-        shown = (_shown(kind, name) for name in names)
-        return {name: jsonable(getattr(value, name)) for name in shown}
+    fields = _shown_fields(type(value))
+    if fields is not None:
+        return {name: jsonable(getattr(value, name)) for name in fields}
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, enum.Enum):
