@@ -22,6 +22,7 @@ from cattrs.errors import ClassValidationError
 from cattrs.gen import make_dict_structure_fn, override
 
 from ._values import (
+    MS_THRESHOLD,
     device_time,
     dp_value,
     event_source,
@@ -95,7 +96,8 @@ def _lenient_device_hook() -> Callable[[Any, Any], Device]:
     A test compares the two on generated input."""
     boolean = read_bool(strict=False)
     number = optional(read_float, strict=False)
-    read_time = device_time(strict=False)
+    ms = device_time(strict=False)
+    end = MS_THRESHOLD  # a device time (usually an int) below it is epoch seconds
 
     def coordinate(value: Any) -> float | None:
         if type(value) is str and value:
@@ -105,6 +107,8 @@ def _lenient_device_hook() -> Callable[[Any, Any], Device]:
                 return None
         return number(value, None)
 
+    # Each field is checked inline (a call per field would be a third of the cost): a value of
+    # the usual type is taken as it is, any other goes through its reader.
     def structure(data: Any, _: Any) -> Device:
         try:  # the usual case: a details or batch entry with every field
             values = _device_values(data)
@@ -114,30 +118,36 @@ def _lenient_device_hook() -> Callable[[Any, Any], Device]:
             model = data.get("model")
         (id_, name, custom, category, product, product_name, icon, ip, uuid, online, sub,
          zone, space, lat, lon, key, active, created, updated) = values  # fmt: skip
-        lat, lon = coordinate(lat), coordinate(lon)
+        if type(lat) is str and type(lon) is str:  # the usual case: both numeric strings
+            try:
+                lat, lon = float(lat), float(lon)
+            except ValueError:
+                lat, lon = coordinate(lat), coordinate(lon)
+        else:
+            lat, lon = coordinate(lat), coordinate(lon)
         if not lat and not lon:  # no location (see ``_no_location``)
             lat = lon = None
         return Device(
-            text(id_),
-            text(name),
-            text(custom),
-            text(category),
-            text(product),
-            text(product_name),
-            text(model),
-            text(icon),
-            text(ip),
-            text(uuid),
+            id_ if type(id_) is str else text(id_),
+            name if type(name) is str else text(name),
+            custom if type(custom) is str else text(custom),
+            category if type(category) is str else text(category),
+            product if type(product) is str else text(product),
+            product_name if type(product_name) is str else text(product_name),
+            model if type(model) is str else text(model),
+            icon if type(icon) is str else text(icon),
+            ip if type(ip) is str else text(ip),
+            uuid if type(uuid) is str else text(uuid),
             online if type(online) is bool else boolean(online, bool),
             sub if type(sub) is bool else boolean(sub, bool),
-            text(zone),
+            zone if type(zone) is str else text(zone),
             space if type(space) is str and space else opt_str(space, None),
             lat,
             lon,
-            text(key),
-            read_time(active, None),
-            read_time(created, None),
-            read_time(updated, None),
+            key if type(key) is str else text(key),
+            active * 1000 if type(active) is int and 0 < active < end else ms(active, None),
+            created * 1000 if type(created) is int and 0 < created < end else ms(created, None),
+            updated * 1000 if type(updated) is int and 0 < updated < end else ms(updated, None),
         )
 
     return structure

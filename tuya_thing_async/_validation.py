@@ -48,9 +48,11 @@ def device_ids(values: Iterable[str]) -> list[str]:
         raise TuyaValidationError("device_ids must be a list of IDs, not one string")
     ids = list(values)
     try:  # the usual case, all at once: one match over the IDs joined by commas
-        plain = _DEVICE_ID_LIST.fullmatch(",".join(ids)) is not None
+        joined = ",".join(ids)
     except TypeError:  # not all strings
         plain = False
+    else:  # and no ID holds a comma of its own
+        plain = bool(_DEVICE_ID_LIST.fullmatch(joined)) and joined.count(",") == len(ids) - 1
     if plain and _RESERVED_IDS.isdisjoint(ids):
         return list(dict.fromkeys(ids))
     return list(dict.fromkeys(device_id(value) for value in ids))  # names the first bad one

@@ -75,7 +75,7 @@ class BatchOutcome:
     """What one batch request returned (devices it asked for, each once), or its error."""
 
     ids: tuple[str, ...]
-    found: list[Device] | TuyaError
+    found: dict[str, Device] | TuyaError
 
 
 async def run_batches(
@@ -108,15 +108,11 @@ def _failed(batch: tuple[str, ...], error: Exception, mode: BulkMode) -> TuyaErr
     return error
 
 
-def _each_once(devices: list[Device], batch: tuple[str, ...]) -> list[Device]:
-    """The devices the batch asked for, each once (the cloud may repeat an entry)."""
-    wanted = set(batch)
-    found = []
-    for device in devices:
-        if device.id in wanted:
-            wanted.discard(device.id)
-            found.append(device)
-    return found
+def _each_once(devices: list[Device], batch: tuple[str, ...]) -> dict[str, Device]:
+    """The devices the batch asked for by ID, in the batch's order, each once (the cloud may
+    repeat an entry: the first one counts)."""
+    first = {device.id: device for device in reversed(devices)}
+    return {i: first[i] for i in batch if i in first}
 
 
 class DeviceStream(OneShotStream):
@@ -144,7 +140,7 @@ class DeviceStream(OneShotStream):
                 if isinstance(outcome.found, TuyaError):
                     errors.append(outcome.found)
                 else:
-                    for device in outcome.found:
+                    for device in outcome.found.values():
                         yield device
         if errors:
             raise TuyaBulkError(f"{len(errors)} batch(es) failed", errors)
@@ -166,7 +162,7 @@ async def collect(
                 failures.append(BatchFailure(outcome.ids, outcome.found))
                 failed.update(outcome.ids)
             else:
-                by_id.update((d.id, d) for d in outcome.found)
+                by_id.update(outcome.found)
     devices = tuple(by_id[i] for i in ids if i in by_id)
     missing = tuple(i for i in ids if i not in by_id and i not in failed)
     order = {i: n for n, i in enumerate(ids)}
@@ -182,7 +178,6 @@ async def _collect_one(batch: tuple[str, ...], fetch: FetchBatch, mode: BulkMode
     except Exception as error:  # handled below, outside this block: nothing chained
         failure = error
     else:
-        by_id = {d.id: d for d in found}
-        devices = tuple(by_id[i] for i in batch if i in by_id)
-        return BulkResult(devices, tuple(i for i in batch if i not in by_id), ())
+        missing = tuple(i for i in batch if i not in found)
+        return BulkResult(tuple(found.values()), missing, ())
     return BulkResult((), (), (BatchFailure(batch, _failed(batch, failure, mode)),))

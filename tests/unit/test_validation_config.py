@@ -81,6 +81,10 @@ def test_other_arguments() -> None:
     assert v.device_ids(["a", "b", "a"]) == ["a", "b"]
     with pytest.raises(TuyaValidationError):
         v.device_ids("abc")
+    # every one is refused, also where the IDs joined by commas would read as valid
+    for ids in (["abc,def"], ["a", "b,c"], ["a", ""], ["a", "batch"], ["a", "x" * 65], ["a", 1]):
+        with pytest.raises(TuyaValidationError):
+            v.device_ids(ids)  # type: ignore[arg-type]
 
 
 def test_credentials_never_show_the_secret() -> None:
