@@ -158,28 +158,31 @@ class CallPipeline:
         )
 
     async def run(self, call: Call) -> Envelope:
-        """Layer 1: lifecycle, the overall deadline and the error's context; observed (logs,
-        hooks and spans: ``_observe``)."""
+        """Layer 1: lifecycle, the overall deadline, the call's guard and the error's context;
+        observed (logs, hooks and spans: ``_observe``)."""
         self.check_open()
         self._bind_loop()
         state = CallState(deadline=self._clock.monotonic() + self.settings.deadline)
-        guard = asyncio.timeout(None)  # stops the call on aclose, or long past its deadline
         try:
             with self._observe.call(call, state):
-                async with guard:
-                    self._guards.watch(guard, self.settings.deadline + DEADLINE_GRACE)
-                    try:
-                        return await self._with_retries(call, state)
-                    finally:
-                        self._guards.forget(guard)
+                return await self._guarded(call, state)
         except TuyaError as exc:
             error = self._with_context(exc, call, state)
-        except TimeoutError:
-            if not guard.expired():
-                raise
-            error = self._with_context(self._stopped_error(call, state), call, state)
         self._observe.failed(call, state, error)
         raise error
+
+    async def _guarded(self, call: Call, state: CallState) -> Envelope:
+        """The call under its guard, stopped on ``aclose`` or long past its deadline."""
+        guard = self._guards.watch(self.settings.deadline + DEADLINE_GRACE)
+        try:
+            envelope = await self._with_retries(call, state)
+        except BaseException as exc:
+            if not (self._guards.forget(guard) and isinstance(exc, asyncio.CancelledError)):
+                raise
+        else:
+            self._guards.forget(guard)
+            return envelope
+        raise self._stopped_error(call, state)  # outside the except block: nothing chained
 
     def _stopped_error(self, call: Call, state: CallState) -> TuyaError:
         """Why a call was stopped from outside: closed, or out of time. A non-idempotent

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
+from operator import attrgetter
 
 import attrs
 
@@ -174,10 +175,16 @@ async def _collect_one(batch: tuple[str, ...], fetch: FetchBatch, mode: BulkMode
     """One request (the usual bot call): ``run_batches`` would run it in the caller's task
     too, but through four generator layers that cost about 12 us more per call."""
     try:
-        found = _each_once(await fetch(batch), batch)
+        devices = await fetch(batch)
     except Exception as error:  # handled below, outside this block: nothing chained
         failure = error
     else:
+        if tuple(map(_device_id, devices)) == batch:  # the usual answer: each once, in order
+            return BulkResult(tuple(devices), (), ())
+        found = _each_once(devices, batch)
         missing = tuple(i for i in batch if i not in found)
         return BulkResult(tuple(found.values()), missing, ())
     return BulkResult((), (), (BatchFailure(batch, _failed(batch, failure, mode)),))
+
+
+_device_id = attrgetter("id")

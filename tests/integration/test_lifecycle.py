@@ -115,6 +115,29 @@ async def test_calls_in_a_task_group_fail_with_the_closed_error() -> None:
         assert all(isinstance(e, TuyaClientClosedError) for e in info.value.exceptions)
 
 
+async def test_a_cancellation_from_outside_stays_the_callers_own() -> None:
+    """The client stops its calls by cancelling their tasks; a caller's own timeout or
+    cancellation, also one that comes as the client closes, still reaches the caller."""
+    cloud = FakeCloud.seeded(devices=3, seed=1)
+    async with serve(cloud) as url:
+        tuya = _client(cloud, url)
+        device_id = cloud.device_ids[0]
+        await tuya.devices.get_state(device_id)  # the token, before the cloud slows down
+        cloud.latency = 5.0
+        with pytest.raises(TimeoutError) as info:
+            async with asyncio.timeout(0.1):
+                await tuya.devices.get_state(device_id)
+        assert not isinstance(info.value, TuyaError)
+        assert tuya.stats.in_flight == 0 and not tuya.closed
+        task = asyncio.create_task(tuya.devices.get_state(device_id))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        await tuya.aclose()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert client_tasks() == []
+
+
 async def test_waiters_on_a_failed_renewal_get_their_own_error(
     cloud: FakeCloud, base_url: str
 ) -> None:
