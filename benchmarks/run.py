@@ -96,7 +96,7 @@ def hot_rows(smoke: bool, repeats: int) -> list[Row]:
         rows.append(
             (
                 f"client CPU per {label}, 16 concurrent, no latency, defaults: SDK vs "
-                "hand-signed aiohttp client",
+                f"hand-signed aiohttp client ({hot_path.CALL_EMULATORS} emulator processes)",
                 f"{c[f'{key}_sdk']:.0f} vs {c[f'{key}_floor']:.0f} us ({ratio:.2f}x)",
                 f"<= {target}x the floor",
                 verdict(ratio <= target),
