@@ -121,7 +121,7 @@ async def measure_pages(
                 # as many requests on the wire as the floor: the default cap is 16
                 wire = {"max_concurrency": level} if level > DEFAULT_WIRE else {}
                 async with sdk_client(info, **wire) as tuya:
-                    r = await _pages_at(tuya, floor, ids[: max(2 * level, 8)], level, repeats)
+                    r = await _pages_at(tuya, floor, ids[: max(2 * level, 32)], level, repeats)
                 rows.append({"concurrency": level, **r})
     return rows
 
