@@ -109,6 +109,9 @@ def _failed(batch: tuple[str, ...], error: Exception, mode: BulkMode) -> TuyaErr
     return error
 
 
+_device_id = attrgetter("id")
+
+
 def _each_once(devices: list[Device], batch: tuple[str, ...]) -> dict[str, Device]:
     """The devices the batch asked for by ID, in the batch's order, each once (the cloud may
     repeat an entry: the first one counts)."""
@@ -185,6 +188,3 @@ async def _collect_one(batch: tuple[str, ...], fetch: FetchBatch, mode: BulkMode
         missing = tuple(i for i in batch if i not in found)
         return BulkResult(tuple(found.values()), missing, ())
     return BulkResult((), (), (BatchFailure(batch, _failed(batch, failure, mode)),))
-
-
-_device_id = attrgetter("id")
