@@ -107,8 +107,8 @@ def _lenient_device_hook() -> Callable[[Any, Any], Device]:
                 return None
         return number(value, None)
 
-    # Each field is checked inline (a call per field would be a third of the cost): a value of
-    # the usual type is taken as it is, any other goes through its reader.
+    # Each field is checked inline (a call per field made reading a device 15% slower): a
+    # value of the usual type is taken as it is, any other goes through its reader.
     def structure(data: Any, _: Any) -> Device:
         try:  # the usual case: a details or batch entry with every field
             values = _device_values(data)
