@@ -185,8 +185,7 @@ class CallPipeline:
         raise self._stopped_error(call, state)  # outside the except block: nothing chained
 
     def _stopped_error(self, call: Call, state: CallState) -> TuyaError:
-        """Why a call was stopped from outside: closed, or out of time. A non-idempotent
-        request already sent may have run."""
+        """Why a call was stopped: closed, or out of time (a sent write may have run)."""
         unknown = state.sent and not call.idempotent
         if self._closed:
             text = "the client was closed while the call was running"
@@ -306,7 +305,8 @@ class CallPipeline:
         return token
 
     async def _send_once(self, call: Call, token: Token | None, state: CallState) -> Envelope:
-        """Layer 4: exactly one request, within the deadline."""
+        """Layer 4: exactly one request, within the deadline, never from a closed client."""
+        self.check_open()
         key = call.route.key
         if not self._rates.take_now(key):
             await self._pace(call, state)

@@ -19,11 +19,13 @@ from tuya_thing_async import (
     TuyaAPIError,
     TuyaBulkError,
     TuyaClient,
+    TuyaClientClosedError,
     TuyaConnectError,
     TuyaEventLoopError,
     TuyaOutcomeUnknownError,
     TuyaProtocolError,
     TuyaTimeoutError,
+    TuyaTransportError,
 )
 
 DEV = "vdevo1"
@@ -203,6 +205,30 @@ async def test_calls_that_ignore_their_timeout_each_end_at_their_own_deadline() 
     assert starts[2] - starts[0] >= 0.2
     for _, took in runs:  # the deadline, its grace, and the timer's scheduling slack
         assert 0.15 <= took < 0.45
+
+
+async def test_a_closed_client_sends_nothing_though_its_transport_hid_the_stop() -> None:
+    cloud = Cloud(_ok({"state": 0}))
+    calls: list[str] = []
+
+    async def hides_cancellation(request: SignedRequest) -> TransportResponse:
+        if request.path.startswith("/v1.0/token"):
+            return cloud(request)
+        if calls:
+            raise AssertionError("the closed client sent its request again")
+        calls.append(request.path)
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:  # turned into a retryable network error
+            raise TuyaTransportError("connection lost") from None
+        raise AssertionError("not reached")
+
+    tuya = _client(hides_cancellation)
+    task = asyncio.create_task(tuya.devices.get_state(DEV))
+    await asyncio.sleep(0.05)
+    await tuya.aclose()
+    with pytest.raises(TuyaClientClosedError):
+        await asyncio.wait_for(task, 1.0)
 
 
 async def test_a_failed_token_request_is_not_retried_again_by_the_call() -> None:
