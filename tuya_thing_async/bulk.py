@@ -115,6 +115,8 @@ _device_id = attrgetter("id")
 def _each_once(devices: list[Device], batch: tuple[str, ...]) -> dict[str, Device]:
     """The devices the batch asked for by ID, in the batch's order, each once (the cloud may
     repeat an entry: the first one counts)."""
+    if tuple(map(_device_id, devices)) == batch:  # the usual answer: each once, in order
+        return dict(zip(batch, devices, strict=True))
     first = {device.id: device for device in reversed(devices)}
     return {i: first[i] for i in batch if i in first}
 
@@ -182,9 +184,7 @@ async def _collect_one(batch: tuple[str, ...], fetch: FetchBatch, mode: BulkMode
     except Exception as error:  # handled below, outside this block: nothing chained
         failure = error
     else:
-        if tuple(map(_device_id, devices)) == batch:  # the usual answer: each once, in order
-            return BulkResult(tuple(devices), (), ())
         found = _each_once(devices, batch)
-        missing = tuple(i for i in batch if i not in found)
+        missing = tuple(i for i in batch if i not in found) if len(found) < len(batch) else ()
         return BulkResult(tuple(found.values()), missing, ())
     return BulkResult((), (), (BatchFailure(batch, _failed(batch, failure, mode)),))
